@@ -1,0 +1,62 @@
+"""Dependencies shared by the routers: the database session, the caller, Temporal."""
+
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request, status
+from fastapi.security import OAuth2PasswordBearer
+from sqlmodel import Session
+from temporalio.client import Client
+
+from api.security import read_token
+from db.engine import get_session
+from db.models import User
+from domain.tasks import Actor
+
+oauth2 = OAuth2PasswordBearer(tokenUrl="/auth/token", auto_error=False)
+
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def current_user(session: SessionDep, token: Annotated[str | None, Depends(oauth2)]) -> User:
+    username = read_token(token) if token else None
+    user = session.get(User, username) if username else None
+    if user is None or not user.active:
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "not authenticated",
+                            headers={"WWW-Authenticate": "Bearer"})
+    return user
+
+
+CurrentUser = Annotated[User, Depends(current_user)]
+
+
+def require_roles(*roles: str) -> Callable[[User], User]:
+    def check(user: CurrentUser) -> User:
+        if user.role not in roles:
+            raise HTTPException(status.HTTP_403_FORBIDDEN,
+                                f"role {user.role!r} may not do this; needs one of {list(roles)}")
+        return user
+
+    return check
+
+
+def actor_of(user: User) -> Actor:
+    return Actor(username=user.username, role=user.role, department=user.department,
+                 display_name=user.display_name)
+
+
+async def temporal(request: Request) -> Client:
+    """The app's Temporal client, connected on first use so the API starts without it."""
+    from worker import connect
+
+    state = request.app.state
+    if getattr(state, "temporal", None) is None:
+        try:
+            state.temporal = await connect()
+        except Exception as err:  # noqa: BLE001  (any connect failure is "unavailable")
+            raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE,
+                                f"Temporal is not reachable: {err}") from err
+    return state.temporal
+
+
+TemporalDep = Annotated[Client, Depends(temporal)]

@@ -1,0 +1,18 @@
+"""The incident policy each new case is started with, read from configuration."""
+
+from config import get_settings
+from domain.incident import IncidentPolicy
+from domain.tasks import Limit
+
+
+def incident_policy() -> IncidentPolicy:
+    s = get_settings()
+    shares = [float(x) for x in s.ladder_shares.split(",")]
+    if len(shares) < 2 or shares[1] != 1.0:
+        raise ValueError("LADDER_SHARES must be 'warning,1.0[,higher...]', e.g. 0.8,1.0,2.0")
+    return IncidentPolicy(
+        filing_limit=Limit.parse(s.filing_limit), dispatch_limit=Limit.parse(s.dispatch_limit),
+        verify_limit=Limit.parse(s.verify_limit),
+        evaluation_window=Limit.parse(s.evaluation_window), ladder_shares=shares,
+        auto_file_inspector_reports=s.auto_file_inspector_reports,
+    )

@@ -1,0 +1,101 @@
+"""SQLModel tables. Workflows never import this module (DESIGN.md, principle 8)."""
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, DateTime
+from sqlmodel import Field, SQLModel
+
+
+def utc_column(**kw: Any) -> Any:
+    return Field(default=None, sa_column=Column(DateTime(timezone=True), **kw))
+
+
+class User(SQLModel, table=True):
+    username: str = Field(primary_key=True, max_length=64)
+    display_name: str
+    role: str = Field(index=True)
+    department: str | None = Field(default=None, index=True)
+    report_source: str | None = None  # service accounts: the one source they report as
+    password_hash: str
+    active: bool = True
+
+
+class Category(SQLModel, table=True):
+    code: str = Field(primary_key=True, max_length=16)
+    name: str
+    class_: str = Field(sa_column_kwargs={"name": "class"})
+    major_class: str
+    filing_condition: str = ""
+    closing_condition: str = ""
+    limits: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    department: str
+    routing: str = "owner"
+
+
+class TaskRow(SQLModel, table=True):
+    """Projection of a workflow's human task, for inboxes and supervision lists."""
+
+    __tablename__ = "task"
+    id: str = Field(primary_key=True, max_length=128)
+    workflow_id: str = Field(index=True)
+    process: str = Field(index=True)
+    case_id: str = Field(index=True)
+    step: str
+    step_code: str
+    title: str
+    assignee_role: str = Field(index=True)
+    assignee_department: str | None = Field(default=None, index=True)
+    assignee_user: str | None = Field(default=None, index=True)
+    opened_at: datetime | None = utc_column()
+    warn_at: datetime | None = utc_column()
+    due_at: datetime | None = utc_column()
+    expires_at: datetime | None = utc_column()
+    escalation_level: int = Field(default=0, index=True)
+    status: str = Field(default="open", index=True)
+    allowed_decisions: list[str] = Field(default_factory=list, sa_column=Column(JSON))
+    decision: str | None = None
+    actor: str | None = None
+    completed_at: datetime | None = utc_column()
+    version: int = 0
+
+
+class IncidentRow(SQLModel, table=True):
+    """Projection of an incident case, for lists, filters and indicators."""
+
+    __tablename__ = "incident"
+    id: str = Field(primary_key=True, max_length=64)
+    workflow_id: str = Field(unique=True)
+    status: str = Field(index=True)
+    source: str = Field(index=True)
+    reporter: str = Field(index=True)
+    category_code: str = Field(index=True)
+    category_name: str
+    department: str | None = Field(default=None, index=True)
+    street: str | None = Field(default=None, index=True)
+    description: str = ""
+    address: str | None = None
+    reported_at: datetime | None = utc_column()
+    filed_at: datetime | None = utc_column()
+    dispatched_at: datetime | None = utc_column()
+    handle_due_at: datetime | None = utc_column()
+    handled_at: datetime | None = utc_column()
+    closed_at: datetime | None = utc_column()
+    current_due_at: datetime | None = utc_column()
+    on_time: bool | None = None
+    returns: int = 0
+    reworks: int = 0
+    evaluation: str | None = None
+    version: int = 0
+
+
+class Notification(SQLModel, table=True):
+    key: str = Field(primary_key=True, max_length=160)
+    workflow_id: str = Field(index=True)
+    task_id: str | None = Field(default=None, index=True)
+    level: int = 0
+    recipient_role: str = Field(index=True)
+    recipient_department: str | None = Field(default=None, index=True)
+    recipient_user: str | None = None
+    message: str
+    created_at: datetime | None = utc_column()

@@ -1,0 +1,34 @@
+"""Roles and the report sources each role may use."""
+
+CITIZEN = "citizen"
+INSPECTOR = "inspector"  # 监督员: field inspector of the supervision centre
+INTAKE = "intake"  # 监督中心受理员: files reports
+DISPATCHER = "dispatcher"  # 指挥中心派遣员
+OFFICER = "officer"  # 部门处置人员
+DEPT_HEAD = "dept_head"
+COMMAND_LEAD = "command_lead"  # 指挥中心负责人
+AUDITOR = "auditor"
+ADMIN = "admin"
+SERVICE = "service"  # machine accounts (AI cameras, the city platform)
+
+ROLES = (CITIZEN, INSPECTOR, INTAKE, DISPATCHER, OFFICER, DEPT_HEAD, COMMAND_LEAD, AUDITOR, ADMIN,
+         SERVICE)
+
+SOURCES = ("citizen", "inspector", "ai_video", "city_dispatch")
+SOURCE_NAMES = {
+    "citizen": "随手拍",
+    "inspector": "监督员上报",
+    "ai_video": "AI视频抓拍",
+    "city_dispatch": "市级下派",
+}
+
+
+def allowed_source(role: str, service_source: str | None) -> str | None:
+    """The one report source a caller may use, or None if the caller may not report."""
+    if role == CITIZEN:
+        return "citizen"
+    if role == INSPECTOR:
+        return "inspector"
+    if role == SERVICE:
+        return service_source
+    return None

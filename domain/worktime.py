@@ -1,0 +1,82 @@
+"""Working-time arithmetic: adding a limit to an instant, counting working hours between two.
+
+Pure functions over a calendar (which days are working days) and the daily working periods.
+The calendar data itself is looked up in an activity (activities/calendar.py), so workflows
+only ever see the resulting instants in their history.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from domain.tasks import Limit
+
+MAX_DAYS = 3 * 366  # no limit in this system spans more than a few years of working time
+
+
+def parse_periods(text: str) -> list[tuple[time, time]]:
+    """'09:00-12:00,14:00-18:00' -> [(09:00, 12:00), (14:00, 18:00)]."""
+    periods = []
+    for part in text.split(","):
+        start, end = (time.fromisoformat(x.strip()) for x in part.split("-"))
+        if end <= start:
+            raise ValueError(f"working period {part!r} ends before it starts")
+        periods.append((start, end))
+    return sorted(periods)
+
+
+@dataclass(frozen=True)
+class WorkingTime:
+    is_workday: Callable[[date], bool]
+    periods: list[tuple[time, time]]
+    tz: ZoneInfo
+
+    @property
+    def hours_per_day(self) -> float:
+        return sum(
+            (datetime.combine(date.min, e) - datetime.combine(date.min, s)).total_seconds()
+            for s, e in self.periods
+        ) / 3600
+
+    def _windows(self, start: datetime):
+        """Working windows (local start, local end) from `start` onwards, clipped to it."""
+        cursor = start.astimezone(self.tz)
+        day = cursor.date()
+        for _ in range(MAX_DAYS):
+            if self.is_workday(day):
+                for ps, pe in self.periods:
+                    s = datetime.combine(day, ps, self.tz)
+                    e = datetime.combine(day, pe, self.tz)
+                    if e > cursor:
+                        yield max(s, cursor), e
+            day += timedelta(days=1)
+        raise ValueError("working time runs past the calendar horizon")
+
+    def add_working_hours(self, start: datetime, hours: float) -> datetime:
+        remaining = timedelta(hours=hours)
+        for s, e in self._windows(start):
+            if remaining <= e - s:
+                return (s + remaining).astimezone(UTC)
+            remaining -= e - s
+        raise AssertionError("unreachable")
+
+    def working_hours_between(self, start: datetime, end: datetime) -> float:
+        if end <= start:
+            return 0.0
+        total = timedelta()
+        end = end.astimezone(self.tz)
+        for s, e in self._windows(start):
+            if s >= end:
+                break
+            total += min(e, end) - s
+        return total.total_seconds() / 3600
+
+    def deadlines(self, start: datetime, limit: Limit, shares: list[float]) -> list[datetime]:
+        """The instants at which each share of the limit has elapsed (0.8 -> warning...)."""
+        if limit.unit == "calendar_hours":
+            return [(start + timedelta(hours=limit.value * s)).astimezone(UTC) for s in shares]
+        if limit.unit == "calendar_days":
+            return [(start + timedelta(days=limit.value * s)).astimezone(UTC) for s in shares]
+        hours = limit.value * (self.hours_per_day if limit.unit == "working_days" else 1)
+        return [self.add_working_hours(start, hours * s) for s in shares]

@@ -1,0 +1,207 @@
+"""The human-task mechanism every workflow uses (DESIGN.md, principles 2-4).
+
+A `TaskBoard` lives inside a workflow. It opens tasks (deadlines from the calendar activity),
+validates and applies officer actions sent as Updates, and runs each open task's escalation
+ladder on timers: warning, overdue, higher levels. Timers escalate and notify; they never
+decide, so the task stays open for its assignee.
+"""
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+
+from temporalio import workflow
+from temporalio.exceptions import ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from activities.calendar import compute_deadlines
+    from activities.notify import notify
+    from activities.projection import project_task
+    from domain.roles import COMMAND_LEAD, DEPT_HEAD
+    from domain.tasks import (
+        CONFLICT,
+        FORBIDDEN,
+        INVALID,
+        LEVEL_NAMES,
+        NOT_FOUND,
+        DeadlineRequest,
+        DecisionSpec,
+        Limit,
+        Notice,
+        Task,
+        TaskAction,
+    )
+    from domain.timefmt import local_text
+
+ACTIVITY_TIMEOUT = timedelta(seconds=30)
+
+
+class TaskBoard:
+    def __init__(self, process: str, case_id: str, ladder_shares: list[float],
+                 on_escalate: Callable[[Task], Awaitable[None]] | None = None) -> None:
+        self.process = process
+        self.case_id = case_id
+        self.shares = ladder_shares
+        self.on_escalate = on_escalate
+        self.tasks: dict[str, Task] = {}
+        self._seq = 0
+        self._consumed: list[Task] = []
+        self._settled: set[str] = set()
+
+    # -- opening and waiting ------------------------------------------------------------
+
+    async def open(self, *, step: str, step_code: str, title: str, role: str,
+                   department: str | None = None, user: str | None = None, limit: Limit,
+                   decisions: list[DecisionSpec], escalate: bool = True,
+                   expires: bool = False) -> Task:
+        """Open a task. `escalate` runs the ladder; `expires` ends it unanswered at its limit."""
+        now = workflow.now()
+        marks = await workflow.execute_activity(
+            compute_deadlines,
+            DeadlineRequest(start=now, limit=limit, shares=self.shares if escalate else [1.0]),
+            start_to_close_timeout=ACTIVITY_TIMEOUT,
+        )
+        self._seq += 1
+        wf_id = workflow.info().workflow_id
+        task = Task(
+            id=f"{wf_id}.{self._seq}", workflow_id=wf_id, process=self.process,
+            case_id=self.case_id, step=step, step_code=step_code, title=title,
+            assignee_role=role, assignee_department=department, assignee_user=user,
+            limit=limit, opened_at=now, decisions=decisions,
+        )
+        if escalate:
+            task.ladder = marks
+            task.warn_at, task.due_at = marks[0], marks[1]
+        else:
+            task.due_at = marks[0]
+            task.expires_at = marks[0] if expires else None
+        self.tasks[task.id] = task
+        await self._project(task)
+        if escalate:
+            asyncio.create_task(self._ladder(task))
+        return task
+
+    async def wait(self, task: Task) -> Task:
+        """Block until a person acts on `task` (or it expires); then project it."""
+        self._settle()
+        if task.expires_at:
+            try:
+                await workflow.wait_condition(lambda: task.status != "open",
+                                              timeout=task.expires_at - workflow.now())
+            except TimeoutError:
+                task.status = "expired"
+                task.version += 1
+        else:
+            await workflow.wait_condition(lambda: task.status != "open")
+        await self._project(task)
+        self._consumed.append(task)
+        return task
+
+    def open_tasks(self) -> list[Task]:
+        return [t for t in self.tasks.values() if t.status == "open"]
+
+    # -- actions (Update validator and handler) -----------------------------------------
+
+    def validate(self, action: TaskAction) -> tuple[Task, DecisionSpec]:
+        """Reject before anything is written to history: 404, 409, 403, 422 in that order."""
+        task = self.tasks.get(action.task_id)
+        if task is None:
+            raise ApplicationError(f"任务不存在: {action.task_id}", type=NOT_FOUND)
+        if task.status != "open":
+            raise ApplicationError(f"任务已关闭 (task is {task.status})", type=CONFLICT)
+        if not task.may_act(action.actor):
+            raise ApplicationError(
+                f"{action.actor.username} is not the assignee of this task "
+                f"({task.assignee_role}/{task.assignee_department or '-'})", type=FORBIDDEN)
+        spec = next((d for d in task.decisions if d.name == action.decision), None)
+        if spec is None:
+            raise ApplicationError(
+                f"unknown decision {action.decision!r}; allowed: {task.allowed_decisions}",
+                type=INVALID)
+        if spec.comment_required and not (action.comment or "").strip():
+            raise ApplicationError(f"decision {spec.name!r} ({spec.label}) needs a comment",
+                                   type=INVALID)
+        missing = [k for k in spec.data_required if action.data.get(k) in (None, "", [])]
+        if missing:
+            raise ApplicationError(f"decision {spec.name!r} needs data: {missing}",
+                                   type=INVALID)
+        return task, spec
+
+    def complete(self, action: TaskAction) -> Task:
+        task = self.tasks[action.task_id]
+        task.status = "done"
+        task.decision = action.decision
+        task.comment = action.comment
+        task.data = action.data
+        task.actor = action.actor
+        task.completed_at = workflow.now()
+        task.version += 1
+        return task
+
+    async def settled(self, task: Task) -> None:
+        """Wait until the workflow has acted on `task` and is waiting for people again."""
+        await workflow.wait_condition(lambda: task.id in self._settled)
+
+    def finish(self) -> None:
+        """The workflow ends: close what is left open and release waiting handlers."""
+        for task in self.open_tasks():
+            task.status = "cancelled"
+            task.version += 1
+        self._settle()
+
+    def _settle(self) -> None:
+        self._settled.update(t.id for t in self._consumed)
+        self._consumed.clear()
+
+    # -- escalation ---------------------------------------------------------------------
+
+    async def _ladder(self, task: Task) -> None:
+        while task.status == "open" and task.escalation_level < len(task.ladder):
+            ladder = task.ladder
+            delay = task.ladder[task.escalation_level] - workflow.now()
+            if delay > timedelta(0):
+                try:
+                    # Wake early if the task closes or its deadlines are re-planned.
+                    await workflow.wait_condition(
+                        lambda: task.status != "open" or task.ladder is not ladder,  # noqa: B023
+                        timeout=delay)
+                    continue
+                except TimeoutError:
+                    if task.status != "open":
+                        break
+            await self._escalate(task)
+
+    async def _escalate(self, task: Task) -> None:
+        task.escalation_level += 1
+        task.version += 1
+        level = task.escalation_level
+        for notice in self._notices(task, level):
+            await workflow.execute_activity(notify, notice, start_to_close_timeout=ACTIVITY_TIMEOUT)
+        await self._project(task)
+        if self.on_escalate:
+            await self.on_escalate(task)
+
+    def _notices(self, task: Task, level: int) -> list[Notice]:
+        name = LEVEL_NAMES.get(level, LEVEL_NAMES[3])
+        due = local_text(task.due_at)
+        wf_id = task.workflow_id
+        if level == 1:
+            text = f"【{name}】{task.title} 将于 {due} 到期"
+            targets = [(task.assignee_role, task.assignee_department, task.assignee_user)]
+        elif level == 2:
+            text = f"【{name}】{task.title} 已于 {due} 超期，列入督办"
+            targets = [(COMMAND_LEAD, None, None)]
+            if task.assignee_department:
+                targets.insert(0, (DEPT_HEAD, task.assignee_department, None))
+        else:
+            text = f"【{name}】{task.title} 超期已达时限{self.shares[-1]:g}倍，请指挥中心负责人督办"
+            targets = [(COMMAND_LEAD, None, None)]
+        return [
+            Notice(key=f"{task.id}:L{level}:{role}:{dept or '-'}", workflow_id=wf_id,
+                   task_id=task.id, level=level, recipient_role=role,
+                   recipient_department=dept, recipient_user=user, message=text)
+            for role, dept, user in targets
+        ]
+
+    async def _project(self, task: Task) -> None:
+        await workflow.execute_activity(project_task, task, start_to_close_timeout=ACTIVITY_TIMEOUT)
