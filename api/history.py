@@ -66,8 +66,10 @@ def audit_entries(history: WorkflowHistory) -> list[dict[str, Any]]:
                 "reporter"), attrs.signal_name, payload))
         elif kind == EventType.EVENT_TYPE_TIMER_STARTED:
             attrs = event.timer_started_event_attributes
+            summary = event.user_metadata.summary
             entries.append(_entry(event, "timer_started", None, "timer", {
                 "timer_id": attrs.timer_id,
+                "summary": _decode(Payloads(payloads=[summary]))[0] if summary.data else None,
                 "fires_in_s": attrs.start_to_fire_timeout.ToTimedelta().total_seconds()}))
         elif kind == EventType.EVENT_TYPE_TIMER_FIRED:
             attrs = event.timer_fired_event_attributes

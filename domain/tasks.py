@@ -21,6 +21,10 @@ TaskStatus = Literal["open", "done", "expired", "cancelled"]
 LEVEL_NAMES = {0: "正常", 1: "预警", 2: "超期督办", 3: "升级督办"}
 
 
+def level_name(level: int) -> str:
+    return LEVEL_NAMES.get(level, LEVEL_NAMES[3])
+
+
 class Limit(BaseModel):
     value: float = Field(gt=0)
     unit: LimitUnit

@@ -22,7 +22,6 @@ with workflow.unsafe.imports_passed_through():
         CONFLICT,
         FORBIDDEN,
         INVALID,
-        LEVEL_NAMES,
         NOT_FOUND,
         DeadlineRequest,
         DecisionSpec,
@@ -30,6 +29,7 @@ with workflow.unsafe.imports_passed_through():
         Notice,
         Task,
         TaskAction,
+        level_name,
     )
     from domain.timefmt import local_text
 
@@ -87,7 +87,8 @@ class TaskBoard:
         if task.expires_at:
             try:
                 await workflow.wait_condition(lambda: task.status != "open",
-                                              timeout=task.expires_at - workflow.now())
+                                              timeout=task.expires_at - workflow.now(),
+                                              timeout_summary=f"{task.id} expires")
             except TimeoutError:
                 task.status = "expired"
                 task.version += 1
@@ -142,11 +143,15 @@ class TaskBoard:
         """Wait until the workflow has acted on `task` and is waiting for people again."""
         await workflow.wait_condition(lambda: task.id in self._settled)
 
-    def finish(self) -> None:
-        """The workflow ends: close what is left open and release waiting handlers."""
+    async def cancel_open(self) -> None:
+        """The case ends with tasks still open (e.g. voided): close and project them."""
         for task in self.open_tasks():
             task.status = "cancelled"
             task.version += 1
+            await self._project(task)
+
+    def release(self) -> None:
+        """The workflow is done with its last action: let waiting Update handlers return."""
         self._settle()
 
     def _settle(self) -> None:
@@ -164,7 +169,8 @@ class TaskBoard:
                     # Wake early if the task closes or its deadlines are re-planned.
                     await workflow.wait_condition(
                         lambda: task.status != "open" or task.ladder is not ladder,  # noqa: B023
-                        timeout=delay)
+                        timeout=delay,
+                        timeout_summary=f"{task.id} {level_name(task.escalation_level + 1)}")
                     continue
                 except TimeoutError:
                     if task.status != "open":
@@ -182,7 +188,7 @@ class TaskBoard:
             await self.on_escalate(task)
 
     def _notices(self, task: Task, level: int) -> list[Notice]:
-        name = LEVEL_NAMES.get(level, LEVEL_NAMES[3])
+        name = level_name(level)
         due = local_text(task.due_at)
         wf_id = task.workflow_id
         if level == 1:

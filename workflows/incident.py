@@ -136,8 +136,9 @@ class IncidentWorkflow:
 
     async def _finish(self, status: Status) -> IncidentState:
         self.state.status = status
-        self.board.finish()
+        await self.board.cancel_open()
         await self._save()
+        self.board.release()
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self.state
 

@@ -7,9 +7,9 @@ from typing import Any, Literal
 from fastapi import APIRouter, HTTPException, Query, status
 from pydantic import BaseModel, Field
 from sqlmodel import col, select
-from temporalio.client import WorkflowFailureError
+from temporalio.client import WorkflowQueryFailedError
 from temporalio.exceptions import WorkflowAlreadyStartedError
-from temporalio.service import RPCError
+from temporalio.service import RPCError, RPCStatusCode
 
 from activities.catalogue import category_info
 from api.deps import CurrentUser, SessionDep, TemporalDep, actor_of
@@ -113,20 +113,21 @@ def list_incidents(user: CurrentUser, session: SessionDep, status_: str | None =
 
 
 @router.get("/{case_id}")
-async def get_incident(case_id: str, user: CurrentUser, session: SessionDep,
-                       client: TemporalDep) -> dict[str, Any]:
-    row = session.get(IncidentRow, case_id)
-    if row is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no case {case_id}")
-    if not visible_to(user, row.reporter):
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "you may only follow your own reports")
-    handle = client.get_workflow_handle(row.workflow_id)
+async def get_incident(case_id: str, user: CurrentUser, client: TemporalDep) -> dict[str, Any]:
+    """The case as its workflow sees it now (the source of truth, not the projection)."""
+    handle = client.get_workflow_handle(workflow_id_for(case_id))
     try:
         state = await handle.query(IncidentWorkflow.case)
         tasks = await handle.query(IncidentWorkflow.tasks)
-    except (RPCError, WorkflowFailureError) as err:
+    except RPCError as err:
+        if err.status in (RPCStatusCode.NOT_FOUND, RPCStatusCode.INVALID_ARGUMENT):
+            raise HTTPException(status.HTTP_404_NOT_FOUND, f"no case {case_id}") from err
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE,
-                            f"the case's workflow cannot be read now: {err}") from err
+                            f"the case's workflow cannot be read now: {err.message}") from err
+    except WorkflowQueryFailedError as err:
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, str(err)) from err
+    if not visible_to(user, state.reporter):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "you may only follow your own reports")
     case = state.model_dump(by_alias=True)
     case["tasks"] = [t.model_dump(exclude={"decisions", "data", "ladder"}) |
                      {"allowed_decisions": t.allowed_decisions} for t in tasks]

@@ -1,0 +1,133 @@
+"""The incident case end to end over HTTP: dev server, real worker, real API."""
+
+import time
+
+from conftest import Api
+
+
+def test_full_loop_from_citizen_report_to_evaluation(api: Api) -> None:
+    case = api.report(category_code="SJ0101", description="路边暴露垃圾")
+    assert case["status"] == "filing"
+    assert case["street"] == "jiugongmiao"
+
+    task = api.task("intake", case["id"], "立案")
+    assert task["allowed_decisions"] == ["accept", "reject"]
+    assert task["due_at"] and task["warn_at"] and task["escalation_level"] == 0
+    r = api.act("intake", task["id"], "accept")
+    assert r.status_code == 200, r.text
+    assert r.json()["task"]["status"] == "done"
+    assert r.json()["case"]["status"] == "dispatching"
+
+    task = api.task("dispatcher", case["id"], "派遣")
+    # 事件 go to the locality first: the street is suggested.
+    assert api.get(f"/incidents/{case['id']}", "dispatcher").json()[
+        "suggested_department"] == "jiugongmiao"
+    r = api.act("dispatcher", task["id"], "dispatch", department="jiugongmiao")
+    assert r.json()["case"]["status"] == "handling"
+    assert r.json()["case"]["handle_due_at"]
+
+    task = api.task("officer_jiugongmiao", case["id"], "处置")
+    r = api.act("officer_jiugongmiao", task["id"], "done", result="已清运", photos=["p/1.jpg"])
+    assert r.json()["case"]["status"] == "verifying"
+
+    task = api.task("inspector", case["id"], "核查")
+    r = api.act("inspector", task["id"], "pass")
+    assert r.json()["case"]["status"] == "evaluating"
+    assert r.json()["case"]["closed_at"]
+    assert r.json()["case"]["on_time"] is True
+
+    task = api.task("citizen", case["id"], "评价")
+    r = api.act("citizen", task["id"], "satisfied")
+    assert r.json()["case"]["status"] == "closed"
+
+    state = api.get(f"/incidents/{case['id']}", "citizen").json()
+    assert state["status"] == "closed"
+    assert state["evaluation"] == "satisfied"
+    assert state["result"] == "已清运" and state["result_photos"] == ["p/1.jpg"]
+    assert state["open_task_ids"] == []
+    listed = api.get("/incidents", "intake", params={"status": "closed"}).json()
+    assert case["id"] in [c["id"] for c in listed]
+    done = api.get("/tasks", "intake", params={"status": "done"}).json()
+    assert any(t["case_id"] == case["id"] and t["decision"] == "accept" for t in done)
+
+
+def test_return_then_rework(api: Api) -> None:
+    case = api.report(user="inspector", source="inspector", category_code="BJ0101")
+    assert case["status"] == "dispatching"  # inspector reports are filed automatically
+
+    task = api.task("dispatcher", case["id"])
+    api.act("dispatcher", task["id"], "dispatch", department="housing")
+    task = api.task("officer_housing", case["id"])
+    r = api.act("officer_housing", task["id"], "return", comment="井盖属城管权属，派错部门")
+    assert r.status_code == 200, r.text
+    assert r.json()["case"]["status"] == "dispatching"
+    assert r.json()["case"]["returns"] == 1
+
+    task = api.task("dispatcher", case["id"])
+    api.act("dispatcher", task["id"], "dispatch", department="urban_mgmt")
+    task = api.task("officer_urban_mgmt", case["id"])
+    api.act("officer_urban_mgmt", task["id"], "done", result="已更换井盖")
+    first_due = api.get(f"/incidents/{case['id']}", "dispatcher").json()["handle_due_at"]
+
+    task = api.task("inspector", case["id"])
+    r = api.act("inspector", task["id"], "fail", comment="井盖仍不平整")
+    assert r.json()["case"]["status"] == "handling"
+    assert r.json()["case"]["reworks"] == 1
+    assert r.json()["case"]["handle_due_at"] >= first_due  # a new limit from now
+
+    task = api.task("officer_urban_mgmt", case["id"])
+    api.act("officer_urban_mgmt", task["id"], "done", result="已重新安装")
+    task = api.task("inspector", case["id"])
+    r = api.act("inspector", task["id"], "pass")
+    assert r.json()["case"]["status"] == "closed"  # no evaluation for inspector reports
+    row = next(c for c in api.get("/incidents", "command_lead").json() if c["id"] == case["id"])
+    assert (row["returns"], row["reworks"], row["department"]) == (1, 1, "urban_mgmt")
+
+
+def test_reject_at_filing(api: Api) -> None:
+    case = api.report(description="重复举报")
+    task = api.task("intake", case["id"])
+    r = api.act("intake", task["id"], "reject", comment="不属于城市管理范围")
+    assert r.status_code == 200
+    assert r.json()["case"]["status"] == "rejected"
+    assert api.get(f"/incidents/{case['id']}", "citizen").json()["status"] == "rejected"
+
+
+def test_filing_may_correct_the_category(api: Api) -> None:
+    case = api.report(category_code="BJ0101")
+    task = api.task("intake", case["id"])
+    r = api.act("intake", task["id"], "accept", category_code="BJ0102")
+    assert r.json()["case"]["category"]["code"] == "BJ0102"
+
+
+def test_audit_reads_who_did_what_from_history(api: Api) -> None:
+    case = api.report()
+    task = api.task("intake", case["id"])
+    api.act("intake", task["id"], "reject", comment="信息不全")
+    for _ in range(50):  # the workflow completes just after the action's response
+        audit = api.get(f"/audit/{case['workflow_id']}", "auditor").json()
+        if audit["status"] == "COMPLETED":
+            break
+        time.sleep(0.1)
+    assert audit["process"] == "incident"
+    events = [(e["event"], e["actor"], e["action"]) for e in audit["entries"]]
+    assert events[0] == ("started", "citizen", "report")
+    assert ("action", "intake", "reject") in events
+    assert events[-1][0] == "completed" and events[-1][2] == "rejected"
+    action = next(e for e in audit["entries"] if e["event"] == "action")
+    assert action["role"] == "intake" and action["detail"]["comment"] == "信息不全"
+    assert any(e["event"] == "timer_started" for e in audit["entries"])
+    assert api.get(f"/audit/{case['workflow_id']}", "intake").status_code == 403
+    assert api.get("/audit/incident-nope", "admin").status_code == 404
+
+
+def test_me_categories_health_docs(api: Api) -> None:
+    me = api.get("/me", "officer_urban_mgmt").json()
+    assert me == {"username": "officer_urban_mgmt", "display_name": "城市管理局处置员",
+                  "role": "officer", "department": "urban_mgmt"}
+    cats = api.http.get("/categories").json()
+    assert len(cats) >= 20 and {c["class"] for c in cats} == {"部件", "事件"}
+    assert {"code", "name", "class", "major_class", "department", "limit"} <= set(cats[0])
+    assert api.http.get("/health").json()["status"] == "ok"
+    assert api.http.get("/docs").status_code == 200
+    assert "/tasks/{task_id}/complete" in api.http.get("/openapi.json").json()["paths"]
