@@ -3,7 +3,8 @@
 import time
 
 import pytest
-from conftest import Api
+
+from tests.support import Api
 
 
 @pytest.fixture

@@ -1,0 +1,48 @@
+"""HTTP helpers for the end-to-end tests."""
+
+import time
+
+import httpx
+
+
+class Api:
+    """An HTTP client that logs in as the demo users."""
+
+    def __init__(self, base_url: str) -> None:
+        self.http = httpx.Client(base_url=base_url, timeout=60)
+        self._tokens: dict[str, str] = {}
+
+    def auth(self, username: str) -> dict[str, str]:
+        if username not in self._tokens:
+            r = self.http.post("/auth/token", data={"username": username, "password": "demo"})
+            assert r.status_code == 200, r.text
+            self._tokens[username] = r.json()["access_token"]
+        return {"Authorization": f"Bearer {self._tokens[username]}"}
+
+    def get(self, path: str, user: str, **kw) -> httpx.Response:
+        return self.http.get(path, headers=self.auth(user), **kw)
+
+    def post(self, path: str, user: str, **kw) -> httpx.Response:
+        return self.http.post(path, headers=self.auth(user), **kw)
+
+    def report(self, user: str = "citizen", **fields) -> dict:
+        body = {"source": "citizen", "category_code": "BJ0101", "description": "井盖破损",
+                "location": {"lat": 29.481, "lng": 106.482, "address": "九宫庙街道"}} | fields
+        r = self.post("/incidents", user, json=body)
+        assert r.status_code == 201, r.text
+        return r.json()
+
+    def task(self, user: str, case_id: str, step: str | None = None) -> dict:
+        """The open task of `case_id` in `user`'s inbox (waits for the projection)."""
+        for _ in range(100):
+            tasks = [t for t in self.get("/tasks", user).json()
+                     if t["case_id"] == case_id and (step is None or t["step"] == step)]
+            if tasks:
+                return tasks[0]
+            time.sleep(0.1)
+        raise AssertionError(f"no open {step or ''} task of {case_id} for {user}")
+
+    def act(self, user: str, task_id: str, decision: str, comment: str | None = None,
+            **data) -> httpx.Response:
+        return self.post(f"/tasks/{task_id}/complete", user,
+                         json={"decision": decision, "comment": comment, "data": data})
