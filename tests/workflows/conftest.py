@@ -19,11 +19,12 @@ HISTORIES = Path(__file__).resolve().parent.parent / "histories"
 
 @pytest.fixture
 async def env(database: str) -> AsyncIterator[WorkflowEnvironment]:
-    async with await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=str(BIN / "temporal-test-server"),
-        data_converter=pydantic_data_converter,
-    ) as env, ThreadPoolExecutor(max_workers=32) as executor, build_worker(env.client, executor):
-        yield env
+    with ThreadPoolExecutor(max_workers=32) as executor:
+        async with await WorkflowEnvironment.start_time_skipping(
+            test_server_existing_path=str(BIN / "temporal-test-server"),
+            data_converter=pydantic_data_converter,
+        ) as env, build_worker(env.client, executor):
+            yield env
 
 
 @pytest.fixture

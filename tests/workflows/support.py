@@ -1,5 +1,7 @@
 """Helpers for driving incident workflows directly on the time-skipping server."""
 
+import asyncio
+import json
 import os
 import uuid
 from datetime import UTC, datetime
@@ -37,8 +39,14 @@ async def start(client: Client, inp: IncidentInput) -> WorkflowHandle:
 
 async def act(handle: WorkflowHandle, step: str, user: Actor, decision: str,
               comment: str | None = None, **data) -> dict:
-    tasks = await handle.query(IncidentWorkflow.tasks)
-    task = next(t for t in tasks if t.step_code == step and t.status == "open")
+    for _ in range(200):  # the task opens once its deadline activity has run
+        tasks = await handle.query(IncidentWorkflow.tasks)
+        task = next((t for t in tasks if t.step_code == step and t.status == "open"), None)
+        if task:
+            break
+        await asyncio.sleep(0.05)
+    else:
+        raise AssertionError(f"no open {step} task")
     return await handle.execute_update(IncidentWorkflow.act, TaskAction(
         task_id=task.id, decision=decision, comment=comment, data=data, actor=user))
 
@@ -47,7 +55,8 @@ async def record(handle: WorkflowHandle, name: str) -> None:
     """Save a finished history for the replay tests when RECORD_HISTORIES=1."""
     if os.environ.get("RECORD_HISTORIES") == "1":
         history = await handle.fetch_history()
-        (HISTORIES / f"{name}.json").write_text(history.to_json())
+        recorded = {"workflow_id": handle.id, "history": json.loads(history.to_json())}
+        (HISTORIES / f"{name}.json").write_text(json.dumps(recorded))
 
 
 INTAKE = Actor(username="intake", role="intake")
