@@ -18,13 +18,13 @@ from temporalio.worker import Worker
 from activities.calendar import compute_deadlines
 from activities.catalogue import lookup_category
 from activities.notify import notify
-from activities.projection import project_incident, project_task
+from activities.projection import project_incident
 from config import get_settings
 from domain import search_attributes
 from workflows.incident import IncidentWorkflow
 
 WORKFLOWS = [IncidentWorkflow]
-ACTIVITIES = [compute_deadlines, lookup_category, notify, project_incident, project_task]
+ACTIVITIES = [compute_deadlines, lookup_category, notify, project_incident]
 
 log = logging.getLogger("worker")
 

@@ -20,11 +20,10 @@ def _upsert(session: Session, model: type, key: str, version: int, values: dict)
     elif row.version <= version:
         for name, value in values.items():
             setattr(row, name, value)
-    session.commit()
+    session.flush()
 
 
-@activity.defn
-def project_task(task: Task) -> None:
+def _write_task(session: Session, task: Task) -> None:
     values = {
         "id": task.id, "workflow_id": task.workflow_id, "process": task.process,
         "case_id": task.case_id, "step": task.step, "step_code": task.step_code,
@@ -36,12 +35,12 @@ def project_task(task: Task) -> None:
         "decision": task.decision, "actor": task.actor.username if task.actor else None,
         "completed_at": task.completed_at, "version": task.version,
     }
-    with Session(get_engine()) as session:
-        _upsert(session, TaskRow, task.id, task.version, values)
+    _upsert(session, TaskRow, task.id, task.version, values)
 
 
 @activity.defn
-def project_incident(case: IncidentState) -> None:
+def project_incident(case: IncidentState, tasks: list[Task]) -> None:
+    """The case and its changed tasks, in one transaction."""
     values = {
         "id": case.id, "workflow_id": case.workflow_id, "status": case.status,
         "source": case.source, "reporter": case.reporter, "category_code": case.category.code,
@@ -56,3 +55,6 @@ def project_incident(case: IncidentState) -> None:
     }
     with Session(get_engine()) as session:
         _upsert(session, IncidentRow, case.id, case.version, values)
+        for task in tasks:
+            _write_task(session, task)
+        session.commit()

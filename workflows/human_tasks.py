@@ -16,7 +16,6 @@ from temporalio.exceptions import ApplicationError
 with workflow.unsafe.imports_passed_through():
     from activities.calendar import compute_deadlines
     from activities.notify import notify
-    from activities.projection import project_task
     from domain.roles import COMMAND_LEAD, DEPT_HEAD
     from domain.tasks import (
         CONFLICT,
@@ -38,12 +37,14 @@ ACTIVITY_TIMEOUT = timedelta(seconds=30)
 
 class TaskBoard:
     def __init__(self, process: str, case_id: str, ladder_shares: list[float],
-                 on_escalate: Callable[[Task], Awaitable[None]] | None = None) -> None:
+                 publish: Callable[[], Awaitable[None]]) -> None:
+        """`publish` projects the case and `take_changed()` tasks in one local activity."""
         self.process = process
         self.case_id = case_id
         self.shares = ladder_shares
-        self.on_escalate = on_escalate
+        self.publish = publish
         self.tasks: dict[str, Task] = {}
+        self._changed: dict[str, Task] = {}
         self._seq = 0
         self._consumed: list[Task] = []
         self._settled: set[str] = set()
@@ -54,9 +55,11 @@ class TaskBoard:
                    department: str | None = None, user: str | None = None, limit: Limit,
                    decisions: list[DecisionSpec], escalate: bool = True,
                    expires: bool = False) -> Task:
-        """Open a task. `escalate` runs the ladder; `expires` ends it unanswered at its limit."""
+        """Open a task. `escalate` runs the ladder; `expires` ends it unanswered at its limit.
+
+        The caller publishes the new task along with the case's new state."""
         now = workflow.now()
-        marks = await workflow.execute_activity(
+        marks = await workflow.execute_local_activity(
             compute_deadlines,
             DeadlineRequest(start=now, limit=limit, shares=self.shares if escalate else [1.0]),
             start_to_close_timeout=ACTIVITY_TIMEOUT,
@@ -76,7 +79,7 @@ class TaskBoard:
             task.due_at = marks[0]
             task.expires_at = marks[0] if expires else None
         self.tasks[task.id] = task
-        await self._project(task)
+        self._changed[task.id] = task
         if escalate:
             asyncio.create_task(self._ladder(task))
         return task
@@ -94,12 +97,17 @@ class TaskBoard:
                 task.version += 1
         else:
             await workflow.wait_condition(lambda: task.status != "open")
-        await self._project(task)
+        self._changed[task.id] = task
         self._consumed.append(task)
         return task
 
     def open_tasks(self) -> list[Task]:
         return [t for t in self.tasks.values() if t.status == "open"]
+
+    def take_changed(self) -> list[Task]:
+        """Tasks changed since the last publish."""
+        changed, self._changed = list(self._changed.values()), {}
+        return changed
 
     # -- actions (Update validator and handler) -----------------------------------------
 
@@ -143,12 +151,12 @@ class TaskBoard:
         """Wait until the workflow has acted on `task` and is waiting for people again."""
         await workflow.wait_condition(lambda: task.id in self._settled)
 
-    async def cancel_open(self) -> None:
-        """The case ends with tasks still open (e.g. voided): close and project them."""
+    def cancel_open(self) -> None:
+        """The case ends with tasks still open (e.g. voided): close them before publishing."""
         for task in self.open_tasks():
             task.status = "cancelled"
             task.version += 1
-            await self._project(task)
+            self._changed[task.id] = task
 
     def release(self) -> None:
         """The workflow is done with its last action: let waiting Update handlers return."""
@@ -183,9 +191,8 @@ class TaskBoard:
         level = task.escalation_level
         for notice in self._notices(task, level):
             await workflow.execute_activity(notify, notice, start_to_close_timeout=ACTIVITY_TIMEOUT)
-        await self._project(task)
-        if self.on_escalate:
-            await self.on_escalate(task)
+        self._changed[task.id] = task
+        await self.publish()
 
     def _notices(self, task: Task, level: int) -> list[Notice]:
         name = level_name(level)
@@ -208,6 +215,3 @@ class TaskBoard:
                    recipient_department=dept, recipient_user=user, message=text)
             for role, dept, user in targets
         ]
-
-    async def _project(self, task: Task) -> None:
-        await workflow.execute_activity(project_task, task, start_to_close_timeout=ACTIVITY_TIMEOUT)

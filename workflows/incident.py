@@ -34,8 +34,7 @@ class IncidentWorkflow:
     @workflow.init
     def __init__(self, inp: IncidentInput) -> None:
         self.inp = inp
-        self.board = TaskBoard(PROCESS, inp.id, inp.policy.ladder_shares,
-                               on_escalate=self._on_escalate)
+        self.board = TaskBoard(PROCESS, inp.id, inp.policy.ladder_shares, publish=self._save)
         self.state = IncidentState(
             id=inp.id, workflow_id=workflow.info().workflow_id, status="filing",
             source=inp.source, reporter=inp.reporter.username, category=inp.category,
@@ -125,7 +124,7 @@ class IncidentWorkflow:
 
     async def _recategorise(self, code: str) -> None:
         try:
-            self.state.category = await workflow.execute_activity(
+            self.state.category = await workflow.execute_local_activity(
                 lookup_category, args=[code, self.state.area_class],
                 start_to_close_timeout=ACTIVITY_TIMEOUT)
         except ActivityError:
@@ -136,7 +135,7 @@ class IncidentWorkflow:
 
     async def _finish(self, status: Status) -> IncidentState:
         self.state.status = status
-        await self.board.cancel_open()
+        self.board.cancel_open()
         await self._save()
         self.board.release()
         await workflow.wait_condition(workflow.all_handlers_finished)
@@ -180,9 +179,6 @@ class IncidentWorkflow:
             return self.state.street
         return category.department
 
-    async def _on_escalate(self, task: Task) -> None:
-        await self._save()
-
     async def _save(self) -> None:
         state = self.state
         state.version += 1
@@ -193,8 +189,9 @@ class IncidentWorkflow:
         overdue = any(t.escalation_level >= 2 for t in open_tasks)
         if self.inp.policy.search_attributes:
             self._index(overdue)
-        await workflow.execute_activity(project_incident, state,
-                                        start_to_close_timeout=ACTIVITY_TIMEOUT)
+        await workflow.execute_local_activity(
+            project_incident, args=[state, self.board.take_changed()],
+            start_to_close_timeout=ACTIVITY_TIMEOUT)
 
     def _index(self, overdue: bool) -> None:
         state = self.state
