@@ -1,5 +1,7 @@
-"""Password hashing (argon2) and bearer tokens (JWT, HS256)."""
+"""Password hashing (argon2), bearer tokens (JWT, HS256) and Open311 API keys."""
 
+import hashlib
+import secrets
 from datetime import UTC, datetime, timedelta
 
 import jwt
@@ -35,3 +37,13 @@ def read_token(token: str) -> str | None:
         return jwt.decode(token, get_settings().jwt_secret, algorithms=["HS256"]).get("sub")
     except jwt.PyJWTError:
         return None
+
+
+def new_api_key() -> str:
+    return secrets.token_urlsafe(32)  # 32 random bytes
+
+
+def hash_api_key(key: str) -> str:
+    # A key is 32 random bytes, not a password: a fast unsalted hash is enough to make a
+    # leaked table useless, and keeps the per-request check cheap (a unique-index lookup).
+    return hashlib.sha256(key.encode()).hexdigest()

@@ -1,19 +1,21 @@
-"""Seed data: the category catalogue (always) and the demo users (`make up` only).
+"""Seed data: the category catalogue (always), the demo users and the demo Open311 key
+(`make up` only).
 
     python -m db.seed            # catalogue
-    python -m db.seed --demo     # catalogue and demo users, all with password `demo`
+    python -m db.seed --demo     # catalogue, demo users (password `demo`), Open311 key
 """
 
 import json
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
-from api.security import hash_password
+from api.security import hash_api_key, hash_password
 from config import ROOT
 from db.engine import get_engine
-from db.models import Category, User
+from db.models import ApiKey, Category, User
 from domain.departments import DEPARTMENTS
 from domain.roles import (
     ADMIN,
@@ -30,6 +32,7 @@ from domain.roles import (
 
 CATALOGUE = ROOT / "data" / "categories.json"
 DEMO_PASSWORD = "demo"
+DEMO_OPEN311_KEY = "demo-open311-key"
 
 
 def demo_users() -> list[dict]:
@@ -80,11 +83,24 @@ def seed_demo_users(session: Session) -> int:
     return added
 
 
+def seed_demo_open311_key(session: Session) -> bool:
+    """Create the public demo Open311 key unless it exists (revoked or not)."""
+    key_hash = hash_api_key(DEMO_OPEN311_KEY)
+    if session.exec(select(ApiKey).where(ApiKey.key_hash == key_hash)).first() is not None:
+        return False
+    session.add(ApiKey(id="demo", name="demo", key_hash=key_hash, created_by="admin",
+                       created_at=datetime.now(UTC)))
+    session.commit()
+    return True
+
+
 def main(argv: list[str]) -> None:
     with Session(get_engine()) as session:
         print(f"catalogue: {seed_categories(session)} categories")
         if "--demo" in argv:
             print(f"demo users: {seed_demo_users(session)} added (password {DEMO_PASSWORD!r})")
+            added = seed_demo_open311_key(session)
+            print(f"demo Open311 key {DEMO_OPEN311_KEY!r}: {'added' if added else 'present'}")
 
 
 if __name__ == "__main__":

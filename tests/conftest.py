@@ -20,7 +20,7 @@ from sqlmodel import Session, SQLModel  # noqa: E402
 
 from config import ROOT, get_settings  # noqa: E402
 from db.engine import get_engine  # noqa: E402
-from db.seed import seed_categories, seed_demo_users  # noqa: E402
+from db.seed import seed_categories, seed_demo_open311_key, seed_demo_users  # noqa: E402
 from scripts import stack  # noqa: E402
 from tests.support import Api  # noqa: E402
 
@@ -38,6 +38,7 @@ def reset_database() -> None:
     with Session(engine) as session:
         seed_categories(session)
         seed_demo_users(session)
+        seed_demo_open311_key(session)
 
 
 @pytest.fixture(scope="session")
