@@ -31,6 +31,7 @@ class Settings(BaseSettings):
     dispatch_limit: str = "1 working_hours"
     verify_limit: str = "1 working_days"
     evaluation_window: str = "3 calendar_days"
+    approval_limit: str = "1 working_days"  # command_lead's approval of 延期, 挂账, 作废
     # Escalation ladder: shares of a task's limit at which it warns, goes overdue, goes up.
     ladder_shares: str = "0.8,1.0,2.0"
     # Reports from inspectors are pre-verified and skip the filing step.

@@ -51,4 +51,5 @@ def working_time() -> WorkingTime:
 
 @activity.defn
 def compute_deadlines(req: DeadlineRequest) -> list[datetime]:
-    return working_time().deadlines(req.start, req.limit, req.shares)
+    return working_time().deadlines(req.start, req.limit, req.shares, req.extra_hours, req.due,
+                                    req.cap)

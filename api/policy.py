@@ -13,6 +13,7 @@ def incident_policy() -> IncidentPolicy:
     return IncidentPolicy(
         filing_limit=Limit.parse(s.filing_limit), dispatch_limit=Limit.parse(s.dispatch_limit),
         verify_limit=Limit.parse(s.verify_limit),
-        evaluation_window=Limit.parse(s.evaluation_window), ladder_shares=shares,
+        evaluation_window=Limit.parse(s.evaluation_window),
+        approval_limit=Limit.parse(s.approval_limit), ladder_shares=shares,
         auto_file_inspector_reports=s.auto_file_inspector_reports,
     )

@@ -1,14 +1,34 @@
 """SQLModel tables. Workflows never import this module (DESIGN.md, principle 8)."""
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import JSON, Column, DateTime
+from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
 
+class UTCDateTime(TypeDecorator):
+    """Stored in UTC, read back timezone-aware on every database (SQLite keeps no zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: times must carry a zone")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
+
+
 def utc_column(**kw: Any) -> Any:
-    return Field(default=None, sa_column=Column(DateTime(timezone=True), **kw))
+    return Field(default=None, sa_column=Column(UTCDateTime(), **kw))
 
 
 class User(SQLModel, table=True):
@@ -54,6 +74,7 @@ class TaskRow(SQLModel, table=True):
     escalation_level: int = Field(default=0, index=True)
     status: str = Field(default="open", index=True)
     allowed_decisions: list[str] = Field(default_factory=list, sa_column=Column(JSON))
+    context: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
     decision: str | None = None
     actor: str | None = None
     completed_at: datetime | None = utc_column()
@@ -75,6 +96,11 @@ class IncidentRow(SQLModel, table=True):
     street: str | None = Field(default=None, index=True)
     description: str = ""
     address: str | None = None
+    lat: float | None = None
+    lng: float | None = None
+    area_class: str | None = None
+    external_ref: str | None = Field(default=None, index=True)  # 市级下派 reference number
+    report_count: int = 1  # repeated reports joined to this case, itself included
     reported_at: datetime | None = utc_column()
     filed_at: datetime | None = utc_column()
     dispatched_at: datetime | None = utc_column()
@@ -85,8 +111,23 @@ class IncidentRow(SQLModel, table=True):
     on_time: bool | None = None
     returns: int = 0
     reworks: int = 0
+    extensions: int = 0
+    dispatches: int = 0
+    handling_hours: float | None = None  # working hours from first dispatch to handled
     evaluation: str | None = None
     version: int = 0
+
+
+class ApiKey(SQLModel, table=True):
+    """An Open311 client's key; only its hash is stored, the key is shown once."""
+
+    __tablename__ = "api_key"
+    id: str = Field(primary_key=True, max_length=32)
+    name: str
+    key_hash: str = Field(unique=True)
+    created_by: str
+    created_at: datetime | None = utc_column()
+    revoked_at: datetime | None = utc_column()
 
 
 class Notification(SQLModel, table=True):

@@ -55,6 +55,7 @@ class DecisionSpec(BaseModel):
     label: str
     comment_required: bool = False
     data_required: list[str] = []
+    closes: bool = True  # False: a request (延期, 挂账, 作废) that leaves the task open
 
 
 class TaskAction(BaseModel):
@@ -87,6 +88,7 @@ class Task(BaseModel):
     escalation_level: int = 0
     status: TaskStatus = "open"
     decisions: list[DecisionSpec]
+    context: dict[str, Any] = {}  # what the assignee needs to decide, e.g. a request
     decision: str | None = None
     comment: str | None = None
     data: dict[str, Any] = {}
@@ -109,7 +111,10 @@ class Task(BaseModel):
 class DeadlineRequest(BaseModel):
     start: datetime
     limit: Limit
-    shares: list[float]
+    shares: list[float]  # must include 1.0, the limit itself
+    extra_hours: float = 0  # an approved extension
+    due: datetime | None = None  # a fixed end instead (extension to a date)
+    cap: datetime | None = None  # end sooner if this comes first (a city deadline)
 
 
 class Notice(BaseModel):

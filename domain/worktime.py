@@ -72,11 +72,28 @@ class WorkingTime:
             total += min(e, end) - s
         return total.total_seconds() / 3600
 
-    def deadlines(self, start: datetime, limit: Limit, shares: list[float]) -> list[datetime]:
-        """The instants at which each share of the limit has elapsed (0.8 -> warning...)."""
-        if limit.unit == "calendar_hours":
-            return [(start + timedelta(hours=limit.value * s)).astimezone(UTC) for s in shares]
-        if limit.unit == "calendar_days":
-            return [(start + timedelta(days=limit.value * s)).astimezone(UTC) for s in shares]
+    def deadlines(self, start: datetime, limit: Limit, shares: list[float],
+                  extra_hours: float = 0, due: datetime | None = None,
+                  cap: datetime | None = None) -> list[datetime]:
+        """The instants at which each share of the limit has elapsed (0.8 -> warning...).
+
+        `extra_hours` lengthens the limit (an approved 延期, in the limit's kind of hours);
+        `due` fixes the end instead (an extension to a date); `cap` ends it sooner when the
+        cap comes first (a city deadline). With a fixed end, shares divide the calendar span.
+        """
+        marks = self._marks(start, limit, shares, extra_hours)
+        natural = marks[shares.index(1.0)]
+        end = due if due is not None else min(cap, natural) if cap is not None else natural
+        if end == natural:
+            return marks
+        span = end - start
+        return [(start + span * s).astimezone(UTC) for s in shares]
+
+    def _marks(self, start: datetime, limit: Limit, shares: list[float],
+               extra_hours: float) -> list[datetime]:
+        if limit.unit in ("calendar_hours", "calendar_days"):
+            hours = limit.value * (24 if limit.unit == "calendar_days" else 1) + extra_hours
+            return [(start + timedelta(hours=hours * s)).astimezone(UTC) for s in shares]
         hours = limit.value * (self.hours_per_day if limit.unit == "working_days" else 1)
+        hours += extra_hours
         return [self.add_working_hours(start, hours * s) for s in shares]

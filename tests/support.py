@@ -1,8 +1,21 @@
 """HTTP helpers for the end-to-end tests."""
 
 import time
+from collections.abc import Iterator
 
 import httpx
+
+from domain import geo
+
+
+def _spots() -> Iterator[tuple[float, float]]:
+    """Points 0.0006° (>58 m) apart inside 九宫庙街道."""
+    points = [(round(29.474 + 0.0006 * i, 5), round(106.476 + 0.0006 * j, 5))
+              for i in range(20) for j in range(20)]
+    return iter([p for p in points if geo.locate(*p) == "jiugongmiao"])
+
+
+SPOTS = _spots()
 
 
 class Api:
@@ -26,8 +39,11 @@ class Api:
         return self.http.post(path, headers=self.auth(user), **kw)
 
     def report(self, user: str = "citizen", **fields) -> dict:
+        """A new case; each call reports from its own spot (>50 m apart), so it never joins
+        an earlier test's case unless the test passes a location."""
+        lat, lng = next(SPOTS)
         body = {"source": "citizen", "category_code": "BJ0101", "description": "井盖破损",
-                "location": {"lat": 29.481, "lng": 106.482, "address": "九宫庙街道"}} | fields
+                "location": {"lat": lat, "lng": lng, "address": "九宫庙街道"}} | fields
         r = self.post("/incidents", user, json=body)
         assert r.status_code == 201, r.text
         return r.json()

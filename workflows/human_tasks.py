@@ -8,7 +8,8 @@ decide, so the task stays open for its assignee.
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 from temporalio import workflow
 from temporalio.exceptions import ApplicationError
@@ -54,23 +55,22 @@ class TaskBoard:
     async def open(self, *, step: str, step_code: str, title: str, role: str,
                    department: str | None = None, user: str | None = None, limit: Limit,
                    decisions: list[DecisionSpec], escalate: bool = True,
-                   expires: bool = False) -> Task:
-        """Open a task. `escalate` runs the ladder; `expires` ends it unanswered at its limit.
+                   expires: bool = False, cap: datetime | None = None,
+                   context: dict[str, Any] | None = None) -> Task:
+        """Open a task. `escalate` runs the ladder; `expires` ends it unanswered at its limit;
+        `cap` ends the limit sooner (a deadline set from outside).
 
         The caller publishes the new task along with the case's new state."""
         now = workflow.now()
-        marks = await workflow.execute_local_activity(
-            compute_deadlines,
-            DeadlineRequest(start=now, limit=limit, shares=self.shares if escalate else [1.0]),
-            start_to_close_timeout=ACTIVITY_TIMEOUT,
-        )
+        marks = await self._deadlines(DeadlineRequest(
+            start=now, limit=limit, shares=self.shares if escalate else [1.0], cap=cap))
         self._seq += 1
         wf_id = workflow.info().workflow_id
         task = Task(
             id=f"{wf_id}.{self._seq}", workflow_id=wf_id, process=self.process,
             case_id=self.case_id, step=step, step_code=step_code, title=title,
             assignee_role=role, assignee_department=department, assignee_user=user,
-            limit=limit, opened_at=now, decisions=decisions,
+            limit=limit, opened_at=now, decisions=decisions, context=context or {},
         )
         if escalate:
             task.ladder = marks
@@ -84,10 +84,35 @@ class TaskBoard:
             asyncio.create_task(self._ladder(task))
         return task
 
-    async def wait(self, task: Task) -> Task:
-        """Block until a person acts on `task` (or it expires); then project it."""
+    async def replan(self, task: Task, extra_hours: float = 0,
+                     due: datetime | None = None) -> None:
+        """New deadlines for an open task (an approved 延期): the running ladder re-plans and
+        its level drops back to the thresholds already passed."""
+        assert task.limit is not None
+        marks = await self._deadlines(DeadlineRequest(
+            start=task.opened_at, limit=task.limit, shares=self.shares,
+            extra_hours=extra_hours, due=due))
+        now = workflow.now()
+        task.ladder = marks  # a new list: the ladder coroutine sees the change
+        task.warn_at, task.due_at = marks[0], marks[1]
+        task.escalation_level = sum(1 for m in marks if m <= now)
+        task.version += 1
+        self._changed[task.id] = task
+
+    def cancel(self, task: Task) -> None:
+        task.status = "cancelled"
+        task.completed_at = workflow.now()
+        task.version += 1
+        self._changed[task.id] = task
+
+    async def wait(self, task: Task, cancel_if: Callable[[], bool] | None = None) -> Task:
+        """Block until a person acts on `task`, it expires, or `cancel_if()` turns true."""
         self._settle()
-        if task.expires_at:
+        if cancel_if is not None:
+            await workflow.wait_condition(lambda: task.status != "open" or cancel_if())
+            if task.status == "open":
+                self.cancel(task)
+        elif task.expires_at:
             try:
                 await workflow.wait_condition(lambda: task.status != "open",
                                               timeout=task.expires_at - workflow.now(),
@@ -137,7 +162,11 @@ class TaskBoard:
         return task, spec
 
     def complete(self, action: TaskAction) -> Task:
+        """Record the action; a closing decision closes the task."""
         task = self.tasks[action.task_id]
+        spec = next(d for d in task.decisions if d.name == action.decision)
+        if not spec.closes:
+            return task
         task.status = "done"
         task.decision = action.decision
         task.comment = action.comment
@@ -154,9 +183,7 @@ class TaskBoard:
     def cancel_open(self) -> None:
         """The case ends with tasks still open (e.g. voided): close them before publishing."""
         for task in self.open_tasks():
-            task.status = "cancelled"
-            task.version += 1
-            self._changed[task.id] = task
+            self.cancel(task)
 
     def release(self) -> None:
         """The workflow is done with its last action: let waiting Update handlers return."""
@@ -168,21 +195,30 @@ class TaskBoard:
 
     # -- escalation ---------------------------------------------------------------------
 
+    async def _deadlines(self, req: DeadlineRequest) -> list[datetime]:
+        return await workflow.execute_local_activity(compute_deadlines, req,
+                                                     start_to_close_timeout=ACTIVITY_TIMEOUT)
+
     async def _ladder(self, task: Task) -> None:
-        while task.status == "open" and task.escalation_level < len(task.ladder):
+        while task.status == "open":
             ladder = task.ladder
-            delay = task.ladder[task.escalation_level] - workflow.now()
+
+            def changed(ladder: list[datetime] = ladder) -> bool:
+                return task.status != "open" or task.ladder is not ladder  # closed or re-planned
+
+            if task.escalation_level >= len(ladder):
+                await workflow.wait_condition(changed)  # top of the ladder: only a re-plan
+                continue
+            delay = ladder[task.escalation_level] - workflow.now()
             if delay > timedelta(0):
                 try:
-                    # Wake early if the task closes or its deadlines are re-planned.
                     await workflow.wait_condition(
-                        lambda: task.status != "open" or task.ladder is not ladder,  # noqa: B023
-                        timeout=delay,
+                        changed, timeout=delay,
                         timeout_summary=f"{task.id} {level_name(task.escalation_level + 1)}")
                     continue
                 except TimeoutError:
-                    if task.status != "open":
-                        break
+                    if changed():
+                        continue
             await self._escalate(task)
 
     async def _escalate(self, task: Task) -> None:

@@ -1,24 +1,21 @@
 """Incident cases: report, follow, list (城市运行管理服务平台)."""
 
-import secrets
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Literal
 
-from fastapi import APIRouter, HTTPException, Query, status
+from fastapi import APIRouter, HTTPException, Query, Response, status
 from pydantic import BaseModel, Field
 from sqlmodel import col, select
 from temporalio.client import WorkflowQueryFailedError
-from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
-from activities.catalogue import category_info
 from api.deps import CurrentUser, SessionDep, TemporalDep, actor_of
 from api.localtime import localize
-from api.policy import incident_policy
-from config import get_settings
+from api.reporting import Submission, submit
+from api.stats import table
+from api.tables import export
 from db.models import Category, IncidentRow
-from domain import geo
-from domain.incident import OPEN_STATUSES, IncidentInput, Location, workflow_id_for
+from domain.incident import OPEN_STATUSES, Location, workflow_id_for
 from domain.roles import CITIZEN, SERVICE, allowed_source
 from domain.timefmt import SHANGHAI
 from workflows.incident import IncidentWorkflow
@@ -35,56 +32,45 @@ class IncidentReport(BaseModel):
     location: Location
     street: str | None = None
     photos: list[str] = Field(default=[], max_length=20)
+    external_ref: str | None = Field(default=None, max_length=64,
+                                     description="市级下派: the city's reference number")
+    deadline: datetime | None = Field(default=None,
+                                      description="市级下派: the city's handling deadline")
 
 
-def new_case_id() -> str:
-    # Readable by phone, unique without a central counter: date + 6 random hex digits.
-    return f"{datetime.now(SHANGHAI):%Y%m%d}-{secrets.token_hex(3).upper()}"
-
-
-def visible_to(user: CurrentUser, reporter: str) -> bool:
+def visible_to(user: CurrentUser, reporters: set[str]) -> bool:
     """Citizens and machine accounts follow their own reports; staff see every case."""
-    return user.role not in (CITIZEN, SERVICE) or user.username == reporter
+    return user.role not in (CITIZEN, SERVICE) or user.username in reporters
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)
 async def report(body: IncidentReport, user: CurrentUser, session: SessionDep,
-                 client: TemporalDep) -> dict[str, Any]:
+                 client: TemporalDep, response: Response) -> dict[str, Any]:
+    """Report a case. A repeat (same category, within 50 m and 24 h of an open case, from
+    AI video or a citizen) joins that case instead: 200 with `joined: true`."""
     source = allowed_source(user.role, user.report_source)
     if source != body.source:
         raise HTTPException(status.HTTP_403_FORBIDDEN,
                             f"{user.username} may not report as {body.source!r}"
                             + (f"; use {source!r}" if source else ""))
+    outcome = await submit(session, client, Submission(
+        source=body.source, reporter=actor_of(user), category_code=body.category_code,
+        description=body.description, location=body.location, street=body.street,
+        photos=tuple(body.photos), external_ref=body.external_ref, deadline=body.deadline))
     category = session.get(Category, body.category_code)
-    if category is None:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT,
-                            f"unknown category_code {body.category_code!r}")
-    try:
-        street, area = geo.resolve(body.location.lat, body.location.lng, body.street or None)
-    except ValueError as err:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(err)) from err
-    policy = incident_policy()
-    for _ in range(3):
-        case_id = new_case_id()
-        inp = IncidentInput(
-            id=case_id, source=body.source, reporter=actor_of(user),
-            category=category_info(category, area), area_class=area,
-            description=body.description, location=body.location, street=street,
-            photos=body.photos, reported_at=datetime.now(UTC), policy=policy)
-        try:
-            await client.start_workflow(IncidentWorkflow.run, inp, id=workflow_id_for(case_id),
-                                        task_queue=get_settings().task_queue)
-            break
-        except WorkflowAlreadyStartedError:
-            continue  # a random id collided; draw another
-    else:
-        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "could not allocate a case id")
-    auto_filed = body.source == "inspector" and policy.auto_file_inspector_reports
-    return {"id": case_id, "workflow_id": workflow_id_for(case_id),
-            "status": "dispatching" if auto_filed else "filing",
-            "category_code": category.code, "category_name": category.name,
-            "street": street, "area_class": area,
+    out = {"id": outcome.case_id, "workflow_id": workflow_id_for(outcome.case_id),
+           "joined": outcome.joined, "category_code": body.category_code,
+           "category_name": category.name if category else None,
+           "street": outcome.street, "area_class": outcome.area_class}
+    if outcome.joined:
+        response.status_code = status.HTTP_200_OK
+        out["message"] = f"您的上报已并入案件 {outcome.case_id}（同类问题已在处理中）"
+        return out
+    inp = outcome.input
+    auto_filed = body.source == "inspector" and inp.policy.auto_file_inspector_reports
+    out |= {"status": "dispatching" if auto_filed else "filing",
             "reported_at": localize(inp.reported_at)}
+    return out
 
 
 @router.get("")
@@ -112,6 +98,32 @@ def list_incidents(user: CurrentUser, session: SessionDep, status_: str | None =
     return [localize(row.model_dump()) for row in session.exec(query).all()]
 
 
+@router.get("/stats")
+def stats(user: CurrentUser, session: SessionDep,
+          from_: date | None = Query(None, alias="from", description="first day, Asia/Shanghai"),
+          to: date | None = Query(None, description="last day (inclusive), Asia/Shanghai"),
+          group_by: Literal["department", "category", "street", "source"] = "department",
+          format: Literal["json", "csv", "xlsx"] = "json") -> Any:
+    """Indicators per group for cases reported in [from, to]; definitions in the README."""
+    if user.role in (CITIZEN, SERVICE):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "indicators are for staff")
+    today = datetime.now(SHANGHAI).date()
+    first = from_ or today.replace(day=1)
+    last = to or today
+    if last < first:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "'to' is before 'from'")
+    start = datetime.combine(first, time(0), SHANGHAI)
+    end = datetime.combine(last + timedelta(days=1), time(0), SHANGHAI)
+    rows = session.exec(select(IncidentRow).where(
+        col(IncidentRow.reported_at) >= start.astimezone(UTC),
+        col(IncidentRow.reported_at) < end.astimezone(UTC))).all()
+    result = table(rows, group_by, datetime.now(UTC))
+    if format == "json":
+        return {"from": first, "to": last, "group_by": group_by, "rows": result}
+    name = f"incident-stats-{group_by}-{first}-{last}"
+    return export(result, format, name)
+
+
 @router.get("/{case_id}")
 async def get_incident(case_id: str, user: CurrentUser, client: TemporalDep) -> dict[str, Any]:
     """The case as its workflow sees it now (the source of truth, not the projection)."""
@@ -126,7 +138,7 @@ async def get_incident(case_id: str, user: CurrentUser, client: TemporalDep) -> 
                             f"the case's workflow cannot be read now: {err.message}") from err
     except WorkflowQueryFailedError as err:
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, str(err)) from err
-    if not visible_to(user, state.reporter):
+    if not visible_to(user, state.reporters):
         raise HTTPException(status.HTTP_403_FORBIDDEN, "you may only follow your own reports")
     case = state.model_dump(by_alias=True)
     case["tasks"] = [t.model_dump(exclude={"decisions", "data", "ladder"}) |

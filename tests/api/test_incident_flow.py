@@ -11,7 +11,7 @@ def test_full_loop_from_citizen_report_to_evaluation(api: Api) -> None:
     assert case["street"] == "jiugongmiao"
 
     task = api.task("intake", case["id"], "立案")
-    assert task["allowed_decisions"] == ["accept", "reject"]
+    assert task["allowed_decisions"] == ["accept", "reject", "void"]
     assert task["due_at"] and task["warn_at"] and task["escalation_level"] == 0
     r = api.act("intake", task["id"], "accept")
     assert r.status_code == 200, r.text
@@ -130,3 +130,49 @@ def test_me_categories_health_docs(api: Api) -> None:
     assert api.http.get("/health").json()["status"] == "ok"
     assert api.http.get("/docs").status_code == 200
     assert "/tasks/{task_id}/complete" in api.http.get("/openapi.json").json()["paths"]
+
+
+def test_repeated_ai_video_and_citizen_reports_join_the_open_case(api: Api) -> None:
+    spot = {"lat": 29.4791, "lng": 106.4801, "address": "九宫庙 AI 摄像头 17"}
+    first = api.report(user="ai_camera", source="ai_video", category_code="SJ0102",
+                       location=spot)
+    api.task("intake", first["id"])  # the case is open and projected
+    near = {"lat": 29.4793, "lng": 106.4802}  # about 24 m away
+    r = api.post("/incidents", "ai_camera", json={
+        "source": "ai_video", "category_code": "SJ0102", "description": "再次抓拍",
+        "location": near})
+    assert r.status_code == 200 and r.json()["joined"] is True
+    assert r.json()["id"] == first["id"]
+    r = api.post("/incidents", "citizen", json={
+        "source": "citizen", "category_code": "SJ0102", "description": "我也看到了",
+        "location": near})
+    assert r.json()["joined"] is True and first["id"] in r.json()["message"]
+    case = api.get(f"/incidents/{first['id']}", "citizen").json()  # the joiner may follow it
+    assert [x["source"] for x in case["reports"]] == ["ai_video", "ai_video", "citizen"]
+
+    far = {"lat": 29.4791, "lng": 106.4811}  # about 97 m east: a new case
+    r = api.post("/incidents", "ai_camera", json={
+        "source": "ai_video", "category_code": "SJ0102", "description": "x", "location": far})
+    assert r.status_code == 201 and r.json()["id"] != first["id"]
+    other = api.post("/incidents", "ai_camera", json={
+        "source": "ai_video", "category_code": "SJ0101", "description": "x", "location": near})
+    assert other.status_code == 201  # another category never joins
+    inspector = api.report(user="inspector", source="inspector", category_code="SJ0102",
+                           location=near)
+    assert inspector["joined"] is False  # inspector reports are always cases of their own
+
+
+def test_city_dispatch_carries_reference_and_deadline(api: Api) -> None:
+    body = {"source": "city_dispatch", "category_code": "BJ0101", "description": "市级下派",
+            "location": {"lat": 29.4805, "lng": 106.4789}}
+    r = api.post("/incidents", "city_platform", json=body)
+    assert r.status_code == 422 and "external_ref" in r.json()["detail"]
+    r = api.post("/incidents", "city_platform", json=body | {
+        "external_ref": "CQ-1", "deadline": "2020-01-01T00:00:00+08:00"})
+    assert r.status_code == 422 and "past" in r.json()["detail"]
+    r = api.post("/incidents", "city_platform", json=body | {
+        "external_ref": "CQ-2026-7781", "deadline": "2099-01-01T18:00:00+08:00"})
+    assert r.status_code == 201
+    case = api.get(f"/incidents/{r.json()['id']}", "dispatcher").json()
+    assert case["external_ref"] == "CQ-2026-7781"
+    assert case["city_deadline"].startswith("2099-01-01T18:00:00+08:00")

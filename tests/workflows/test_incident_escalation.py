@@ -132,7 +132,8 @@ async def test_handling_limit_spanning_a_holiday_warns_and_goes_overdue_on_time(
     assert abs(escalations[3]["at"] - level3) < timedelta(seconds=5)
     assert all(e["actor"] == "system" for e in escalations)
     await act(handle, "evaluate", CITIZEN, "unsatisfied", "太慢了")
-    await handle.result()
+    await act(handle, "review", INTAKE, "dismiss", "已修复，超期另行考核")
+    assert (await handle.result()).status == "closed"
     await record(handle, "incident_escalated")
 
 
