@@ -5,7 +5,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from api.routers import audit, auth, categories, health, incidents, open311, tasks
+from api.routers import audit, auth, categories, health, incidents, notifications, open311, tasks
 
 
 @asynccontextmanager
@@ -21,5 +21,5 @@ app = FastAPI(
     version="0.1.0",
     lifespan=lifespan,
 )
-for module in (auth, health, categories, incidents, tasks, audit, open311):
+for module in (auth, health, categories, incidents, tasks, audit, open311, notifications):
     app.include_router(module.router)

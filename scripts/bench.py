@@ -1,41 +1,48 @@
 """`make bench`: drive N incident cases through the whole loop over HTTP and print figures.
 
     python -m scripts.bench [--cases 200] [--concurrency 50]
+                            [--returns 0.1 --reworks 0.1 --repeats 0.2]   # a mixed load
 
 Each case: `city_platform` reports (市级下派), then file, dispatch, handle, verify: four
-actions (`POST /tasks/{id}/complete`). Runs its own dev server, worker and API on free ports
-against a fresh SQLite file, or against TEMPORAL_ADDRESS / DATABASE_URL when they are set.
-The last line printed is one JSON object.
+actions (`POST /tasks/{id}/complete`). A mixed load adds, for the given shares of cases, a
+回退 to a wrong department and a re-dispatch, a failed check (返工) and a second 办结, or an
+AI video report followed by a repeat 20 m away that joins the case. Runs its own dev server,
+worker and API on free ports against a fresh SQLite file, or against TEMPORAL_ADDRESS /
+DATABASE_URL when they are set. The last line printed is one JSON object.
 """
 
 import argparse
 import asyncio
 import json
 import os
+import random
 import statistics
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 
+from domain import geo
 from scripts import stack
 
-STEPS = [
-    ("intake", "accept", {}),
-    ("dispatcher", "dispatch", {"department": "urban_mgmt"}),
-    ("officer_urban_mgmt", "done", {"result": "已处置"}),
-    ("inspector", "pass", {}),
-]
+USERS = ["city_platform", "ai_camera", "intake", "dispatcher", "officer_urban_mgmt",
+         "officer_housing", "inspector"]
 
 
-async def login(http: httpx.AsyncClient, users: list[str]) -> dict[str, dict[str, str]]:
-    headers = {}
-    for user in users:
-        r = await http.post("/auth/token", data={"username": user, "password": "demo"})
-        r.raise_for_status()
-        headers[user] = {"Authorization": f"Bearer {r.json()['access_token']}"}
-    return headers
+@dataclass
+class Mix:
+    returns: float = 0.0
+    reworks: float = 0.0
+    repeats: float = 0.0
+
+
+def spots() -> list[tuple[float, float]]:
+    """Report locations more than 50 m apart inside the district, so cases never join by
+    accident; a repeat report is placed 20 m from its case on purpose."""
+    grid = [(29.40 + 0.0006 * i, 106.41 + 0.0006 * j) for i in range(200) for j in range(180)]
+    return [(round(a, 5), round(b, 5)) for a, b in grid if geo.locate(a, b)]
 
 
 async def first_task(http: httpx.AsyncClient, auth: dict[str, str], case_id: str) -> str:
@@ -47,52 +54,105 @@ async def first_task(http: httpx.AsyncClient, auth: dict[str, str], case_id: str
     raise RuntimeError(f"case {case_id} never opened its first task")
 
 
-async def one_case(http: httpx.AsyncClient, auth: dict[str, dict[str, str]],
-                   latencies: list[float]) -> None:
-    r = await http.post("/incidents", headers=auth["city_platform"], json={
-        "source": "city_dispatch", "category_code": "BJ0101", "description": "市级下派：井盖破损",
-        "location": {"lat": 29.481, "lng": 106.482}})
-    r.raise_for_status()
-    case_id = r.json()["id"]
-    task_id = await first_task(http, auth["intake"], case_id)
-    for user, decision, data in STEPS:
+class Driver:
+    def __init__(self, http: httpx.AsyncClient, auth: dict[str, dict[str, str]]) -> None:
+        self.http = http
+        self.auth = auth
+        self.latencies: list[float] = []
+        self.joined = 0
+
+    async def act(self, user: str, task_id: str, decision: str, comment: str | None = None,
+                  **data: object) -> dict:
         started = time.perf_counter()
-        r = await http.post(f"/tasks/{task_id}/complete", headers=auth[user],
-                            json={"decision": decision, "data": data})
-        latencies.append(time.perf_counter() - started)
+        r = await self.http.post(f"/tasks/{task_id}/complete", headers=self.auth[user],
+                                 json={"decision": decision, "comment": comment, "data": data})
+        self.latencies.append(time.perf_counter() - started)
         r.raise_for_status()
-        case = r.json()["case"]
-        task_id = case["open_task_ids"][0] if case["open_task_ids"] else None
-    if case["status"] != "closed":
-        raise RuntimeError(f"case {case_id} ended as {case['status']}")
+        return r.json()["case"]
+
+    async def report(self, user: str, source: str, spot: tuple[float, float]) -> dict:
+        body = {"source": source, "category_code": "BJ0101", "description": "井盖破损",
+                "location": {"lat": spot[0], "lng": spot[1]}}
+        if source == "city_dispatch":
+            body["external_ref"] = f"CQ-{spot[0]}-{spot[1]}"
+        r = await self.http.post("/incidents", headers=self.auth[user], json=body)
+        r.raise_for_status()
+        return r.json()
+
+    async def case(self, spot: tuple[float, float], kind: set[str]) -> None:
+        if "repeat" in kind:
+            case_id = (await self.report("ai_camera", "ai_video", spot))["id"]
+        else:
+            case_id = (await self.report("city_platform", "city_dispatch", spot))["id"]
+        task = await first_task(self.http, self.auth["intake"], case_id)
+        if "repeat" in kind:
+            again = await self.report("ai_camera", "ai_video", (spot[0] + 0.00018, spot[1]))
+            self.joined += again["joined"]
+        case = await self.act("intake", task, "accept")
+        if "return" in kind:
+            case = await self.act("dispatcher", case["open_task_ids"][0], "dispatch",
+                                  department="housing")
+            case = await self.act("officer_housing", case["open_task_ids"][0], "return",
+                                  "非本部门职责")
+        case = await self.act("dispatcher", case["open_task_ids"][0], "dispatch",
+                              department="urban_mgmt")
+        case = await self.act("officer_urban_mgmt", case["open_task_ids"][0], "done",
+                              result="已处置")
+        if "rework" in kind:
+            case = await self.act("inspector", case["open_task_ids"][0], "fail", "仍有隐患")
+            case = await self.act("officer_urban_mgmt", case["open_task_ids"][0], "done",
+                                  result="已返工")
+        case = await self.act("inspector", case["open_task_ids"][0], "pass")
+        if case["status"] != "closed":
+            raise RuntimeError(f"case {case_id} ended as {case['status']}")
 
 
-async def drive(base_url: str, cases: int, concurrency: int) -> dict:
+async def drive(base_url: str, cases: int, concurrency: int, mix: Mix) -> dict:
+    rng = random.Random(2024)  # the same mix every run
+    kinds = [{k for k, share in (("return", mix.returns), ("rework", mix.reworks),
+                                 ("repeat", mix.repeats)) if rng.random() < share}
+             for _ in range(cases)]
+    places = spots()
+    if cases > len(places):
+        raise SystemExit(f"at most {len(places)} cases: the district has no more spots")
     limits = httpx.Limits(max_connections=concurrency * 2)
     async with httpx.AsyncClient(base_url=base_url, timeout=120, limits=limits) as http:
-        auth = await login(http, ["city_platform"] + [s[0] for s in STEPS])
-        latencies: list[float] = []
+        auth = {}
+        for user in USERS:
+            r = await http.post("/auth/token", data={"username": user, "password": "demo"})
+            r.raise_for_status()
+            auth[user] = {"Authorization": f"Bearer {r.json()['access_token']}"}
+        driver = Driver(http, auth)
         gate = asyncio.Semaphore(concurrency)
 
-        async def run() -> None:
+        async def run(spot: tuple[float, float], kind: set[str]) -> None:
             async with gate:
-                await one_case(http, auth, latencies)
+                await driver.case(spot, kind)
 
         started = time.perf_counter()
-        await asyncio.gather(*(run() for _ in range(cases)))
+        await asyncio.gather(*(run(places[i], kinds[i]) for i in range(cases)))
         seconds = time.perf_counter() - started
-    ms = sorted(x * 1000 for x in latencies)
+    ms = sorted(x * 1000 for x in driver.latencies)
     return {"cases": cases, "seconds": round(seconds, 2),
             "cases_per_s": round(cases / seconds, 2),
             "action_p50_ms": round(statistics.median(ms), 1),
-            "action_p99_ms": round(ms[min(len(ms) - 1, int(len(ms) * 0.99))], 1)}
+            "action_p99_ms": round(ms[min(len(ms) - 1, int(len(ms) * 0.99))], 1),
+            "actions": len(ms),
+            "mix": {"returns": sum("return" in k for k in kinds),
+                    "reworks": sum("rework" in k for k in kinds),
+                    "repeats": sum("repeat" in k for k in kinds), "joined": driver.joined}}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", type=int, default=int(os.environ.get("BENCH_CASES", 200)))
     parser.add_argument("--concurrency", type=int, default=50)
+    parser.add_argument("--returns", type=float, default=0.0, help="share of cases with 回退")
+    parser.add_argument("--reworks", type=float, default=0.0, help="share with 返工")
+    parser.add_argument("--repeats", type=float, default=0.0,
+                        help="share reported by AI video and then repeated")
     args = parser.parse_args()
+    mix = Mix(args.returns, args.reworks, args.repeats)
 
     tmp = Path(tempfile.mkdtemp(prefix="ddk-bench-"))
     env = os.environ.copy()
@@ -111,7 +171,7 @@ def main() -> None:
         print(f"driving {args.cases} cases, {args.concurrency} at a time, against "
               f"{env['TEMPORAL_ADDRESS']} (logs in {tmp})", flush=True)
         result = asyncio.run(drive(f"http://127.0.0.1:{api_port}", args.cases,
-                                   args.concurrency))
+                                   args.concurrency, mix))
     finally:
         stack.stop(*reversed(procs))
     print(json.dumps(result))

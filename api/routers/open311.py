@@ -62,8 +62,6 @@ class Open311Error(Exception):
 def w3c(at: datetime | None) -> str | None:
     if at is None:
         return None
-    if at.tzinfo is None:  # SQLite hands stored UTC times back without their zone
-        at = at.replace(tzinfo=UTC)
     return at.astimezone(SHANGHAI).isoformat(timespec="seconds")
 
 

@@ -49,6 +49,11 @@ def test_full_loop_from_citizen_report_to_evaluation(api: Api) -> None:
     assert case["id"] in [c["id"] for c in listed]
     done = api.get("/tasks", "intake", params={"status": "done"}).json()
     assert any(t["case_id"] == case["id"] and t["decision"] == "accept" for t in done)
+    # The reporter heard of every change of status.
+    notes = [n["message"] for n in api.get("/notifications", "citizen").json()
+             if n["workflow_id"] == case["workflow_id"]]
+    for word in ("待立案", "待派遣", "处置中", "待核查", "待评价", "已结案"):
+        assert any(word in m for m in notes), (word, notes)
 
 
 def test_return_then_rework(api: Api) -> None:
