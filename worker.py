@@ -2,7 +2,7 @@
 
 import asyncio
 import logging
-import sys
+import signal
 from concurrent.futures import ThreadPoolExecutor
 
 from temporalio.api.enums.v1 import IndexedValueType
@@ -75,15 +75,16 @@ async def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     client = await connect()
     await ensure_search_attributes(client)
+    stop = asyncio.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):  # finish running tasks, then leave
+        asyncio.get_running_loop().add_signal_handler(sig, stop.set)
     with ThreadPoolExecutor(max_workers=32) as executor:
-        worker = build_worker(client, executor)
-        log.info("worker polling %s on %s", get_settings().task_queue,
-                 get_settings().temporal_address)
-        await worker.run()
+        async with build_worker(client, executor):
+            log.info("worker polling %s on %s", get_settings().task_queue,
+                     get_settings().temporal_address)
+            await stop.wait()
+    log.info("worker stopped")
 
 
 if __name__ == "__main__":
-    try:
-        asyncio.run(main())
-    except KeyboardInterrupt:
-        sys.exit(0)
+    asyncio.run(main())

@@ -21,17 +21,6 @@ DEPARTMENTS: dict[str, str] = {
     "tiaodeng": "跳磴镇",
 }
 
-STREETS: tuple[str, ...] = (
-    "xinshancun",
-    "yuejincun",
-    "jiugongmiao",
-    "qiezixi",
-    "chunhuilu",
-    "baqiao",
-    "jiansheng",
-    "tiaodeng",
-)
-
 
 def department_name(code: str | None) -> str | None:
     return DEPARTMENTS.get(code) if code else None
