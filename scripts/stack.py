@@ -15,6 +15,7 @@ from config import ROOT
 from domain import search_attributes
 
 BIN = Path(sys.executable).parent
+RETENTION = "3650d"
 
 
 def free_port() -> int:
@@ -50,6 +51,12 @@ def temporal_server(port: int, ui_port: int | None, db_file: Path | None,
         args += ["--search-attribute", f"{key.name}={kind}"]
     proc = _spawn(args, os.environ.copy(), log)
     wait_port(port, proc, "temporal dev server")
+    if db_file:
+        # The dev server keeps closed workflows 24 h; auditors need the cases' histories
+        # for years. (Production servers set this on their namespace, see docker-compose.)
+        subprocess.run([str(BIN / "temporal"), "operator", "namespace", "update", "-n",
+                        "default", "--retention", RETENTION, "--address", f"127.0.0.1:{port}"],
+                       check=True, stdout=subprocess.DEVNULL)
     return proc
 
 

@@ -125,17 +125,26 @@ def stats(user: CurrentUser, session: SessionDep,
 
 
 @router.get("/{case_id}")
-async def get_incident(case_id: str, user: CurrentUser, client: TemporalDep) -> dict[str, Any]:
+async def get_incident(case_id: str, user: CurrentUser, client: TemporalDep,
+                       session: SessionDep) -> dict[str, Any]:
     """The case as its workflow sees it now (the source of truth, not the projection)."""
     handle = client.get_workflow_handle(workflow_id_for(case_id))
     try:
         state = await handle.query(IncidentWorkflow.case)
         tasks = await handle.query(IncidentWorkflow.tasks)
     except RPCError as err:
-        if err.status in (RPCStatusCode.NOT_FOUND, RPCStatusCode.INVALID_ARGUMENT):
+        if err.status not in (RPCStatusCode.NOT_FOUND, RPCStatusCode.INVALID_ARGUMENT):
+            raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE,
+                                f"the case's workflow cannot be read now: {err.message}"
+                                ) from err
+        # Past Temporal's retention only the projection is left: show that, marked so.
+        row = session.get(IncidentRow, case_id)
+        if row is None:
             raise HTTPException(status.HTTP_404_NOT_FOUND, f"no case {case_id}") from err
-        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE,
-                            f"the case's workflow cannot be read now: {err.message}") from err
+        if not visible_to(user, {row.reporter}):
+            raise HTTPException(status.HTTP_403_FORBIDDEN,
+                                "you may only follow your own reports") from err
+        return localize(row.model_dump() | {"archived": True})
     except WorkflowQueryFailedError as err:
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, str(err)) from err
     if not visible_to(user, state.reporters):

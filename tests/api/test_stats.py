@@ -115,3 +115,12 @@ def test_stats_are_for_staff_and_check_dates(api: Api) -> None:
     assert r.status_code == 422
     assert api.get("/incidents/stats", "command_lead",
                    params={"group_by": "weather"}).status_code == 422
+
+
+def test_a_case_past_temporal_retention_shows_its_projection(api: Api, fixture_cases) -> None:
+    # The fixture cases have no workflow, like cases whose history Temporal has dropped.
+    r = api.get("/incidents/stats-A", "command_lead")
+    assert r.status_code == 200, r.text
+    assert r.json()["archived"] is True and r.json()["status"] == "closed"
+    assert api.get("/incidents/stats-A", "citizen").status_code == 200  # its reporter
+    assert api.get("/incidents/stats-B", "ai_camera").status_code == 403
