@@ -86,6 +86,7 @@ class Task(BaseModel):
     ladder: list[datetime] = []  # instants at which escalation levels 1, 2, 3 start
     expires_at: datetime | None = None
     escalation_level: int = 0
+    plan: int = 0  # bumps when the deadlines are re-planned (延期), so the ladder notifies anew
     status: TaskStatus = "open"
     decisions: list[DecisionSpec]
     context: dict[str, Any] = {}  # what the assignee needs to decide, e.g. a request

@@ -96,6 +96,7 @@ class TaskBoard:
         task.ladder = marks  # a new list: the ladder coroutine sees the change
         task.warn_at, task.due_at = marks[0], marks[1]
         task.escalation_level = sum(1 for m in marks if m <= now)
+        task.plan += 1
         task.version += 1
         self._changed[task.id] = task
 
@@ -246,7 +247,7 @@ class TaskBoard:
             text = f"【{name}】{task.title} 超期已达时限{self.shares[-1]:g}倍，请指挥中心负责人督办"
             targets = [(COMMAND_LEAD, None, None)]
         return [
-            Notice(key=f"{task.id}:L{level}:{role}:{dept or '-'}", workflow_id=wf_id,
+            Notice(key=f"{task.id}:p{task.plan}:L{level}:{role}:{dept or '-'}", workflow_id=wf_id,
                    task_id=task.id, level=level, recipient_role=role,
                    recipient_department=dept, recipient_user=user, message=text)
             for role, dept, user in targets

@@ -202,3 +202,24 @@ async def test_city_deadline_wins_when_sooner(env: WorkflowEnvironment) -> None:
     case = await handle.query(IncidentWorkflow.case)
     assert case.external_ref == "CQ-2026-000123"
 
+
+
+async def test_an_overdue_task_extended_warns_again_at_its_new_deadlines(
+        env: WorkflowEnvironment) -> None:
+    handle = await to_handling(env, limit="4 calendar_hours")
+    task = await task_of(handle, "handle")
+    opened = task.opened_at
+    await env.sleep(opened + timedelta(hours=4) + MINUTE - await env.get_current_time())
+    assert (await task_of(handle, "handle")).escalation_level == 2
+
+    await act(handle, "handle", OFFICER, "extend", "管线迁改", working_hours=6)
+    await act(handle, "approve", LEAD, "approve")
+    assert (await task_of(handle, "handle")).escalation_level == 0  # new warning at +8 h
+    await env.sleep(opened + timedelta(hours=10) + MINUTE - await env.get_current_time())
+    assert (await task_of(handle, "handle")).escalation_level == 2
+    with Session(get_engine()) as session:
+        notes = session.exec(select(Notification).where(Notification.task_id == task.id)).all()
+    levels = sorted((n.key.split(":")[1], n.level) for n in notes
+                    if n.recipient_role == "officer")
+    assert levels == [("p0", 1), ("p1", 1)]  # the assignee was warned for each plan
+    assert sum(1 for n in notes if n.level == 2) == 4  # head and lead, before and after
