@@ -35,6 +35,7 @@ def task_out(row: TaskRow) -> dict[str, Any]:
         "expires_at": row.expires_at, "escalation_level": row.escalation_level,
         "supervised": row.escalation_level >= OVERDUE_LEVEL,  # 督办
         "status": row.status, "allowed_decisions": row.allowed_decisions,
+        "context": row.context or {},
         "decision": row.decision, "actor": row.actor, "completed_at": row.completed_at,
     })
 

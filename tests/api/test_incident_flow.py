@@ -19,6 +19,7 @@ def test_full_loop_from_citizen_report_to_evaluation(api: Api) -> None:
     assert r.json()["case"]["status"] == "dispatching"
 
     task = api.task("dispatcher", case["id"], "派遣")
+    assert task["context"] == {"suggested_department": "jiugongmiao"}
     # 事件 go to the locality first: the street is suggested.
     assert api.get(f"/incidents/{case['id']}", "dispatcher").json()[
         "suggested_department"] == "jiugongmiao"
@@ -181,3 +182,28 @@ def test_city_dispatch_carries_reference_and_deadline(api: Api) -> None:
     case = api.get(f"/incidents/{r.json()['id']}", "dispatcher").json()
     assert case["external_ref"] == "CQ-2026-7781"
     assert case["city_deadline"].startswith("2099-01-01T18:00:00+08:00")
+
+
+def test_extension_request_reaches_command_lead_through_the_inbox(api: Api) -> None:
+    case = api.report(user="inspector", source="inspector")
+    api.act("dispatcher", api.task("dispatcher", case["id"])["id"], "dispatch",
+            department="urban_mgmt")
+    handle = api.task("officer_urban_mgmt", case["id"])
+    assert handle["allowed_decisions"] == ["done", "return", "extend", "park"]
+    assert api.act("officer_urban_mgmt", handle["id"], "extend", "需协调燃气公司"
+                   ).status_code == 422  # neither working_hours nor until
+    r = api.act("officer_urban_mgmt", handle["id"], "extend", "需协调燃气公司", working_hours=8)
+    assert r.status_code == 200 and r.json()["task"]["status"] == "open"
+    approval = api.task("command_lead", case["id"], "审批")
+    assert approval["id"] == r.json()["approval_task_id"]
+    assert approval["context"]["request"] == "extend"
+    assert approval["context"]["requested_by"] == "officer_urban_mgmt"
+    assert api.act("officer_urban_mgmt", handle["id"], "extend", "再次", working_hours=1
+                   ).status_code == 409  # one request at a time
+    assert api.act("dispatcher", approval["id"], "approve").status_code == 403
+    r = api.act("command_lead", approval["id"], "approve")
+    assert r.status_code == 200 and r.json()["case"]["extensions"] == 1
+    new_due = api.get(f"/tasks/{handle['id']}", "officer_urban_mgmt").json()["due_at"]
+    assert new_due > handle["due_at"]
+    notes = api.get("/notifications", "officer_urban_mgmt").json()
+    assert any(case["id"] in n["message"] and "已批准" in n["message"] for n in notes)
