@@ -50,6 +50,7 @@ class Submission:
 @dataclass
 class Outcome:
     case_id: str
+    category_name: str
     joined: bool  # True: a repeat report, joined to an open case (no new case)
     input: IncidentInput | None  # the new case's input when one was started
     street: str | None
@@ -104,7 +105,8 @@ async def submit(session: Session, client: Client, sub: Submission) -> Outcome:
             try:
                 await client.get_workflow_handle(existing.workflow_id).signal(
                     IncidentWorkflow.join_report, report)
-                return Outcome(existing.id, True, None, existing.street,
+                return Outcome(existing.id, existing.category_name, True, None,
+                               existing.street,
                                existing.area_class or area)
             except RPCError:
                 pass  # the case ended meanwhile: open a new one
@@ -122,7 +124,7 @@ async def submit(session: Session, client: Client, sub: Submission) -> Outcome:
         try:
             await client.start_workflow(IncidentWorkflow.run, inp, id=workflow_id_for(case_id),
                                         task_queue=get_settings().task_queue)
-            return Outcome(case_id, False, inp, street, area)
+            return Outcome(case_id, category.name, False, inp, street, area)
         except WorkflowAlreadyStartedError:
             continue  # a random id collided; draw another
     raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "could not allocate a case id")

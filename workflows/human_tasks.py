@@ -163,11 +163,8 @@ class TaskBoard:
         return task, spec
 
     def complete(self, action: TaskAction) -> Task:
-        """Record the action; a closing decision closes the task."""
+        """Close the task with a closing decision (requests go to an approval task instead)."""
         task = self.tasks[action.task_id]
-        spec = next(d for d in task.decisions if d.name == action.decision)
-        if not spec.closes:
-            return task
         task.status = "done"
         task.decision = action.decision
         task.comment = action.comment

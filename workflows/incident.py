@@ -29,6 +29,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.tasks import (
         CONFLICT,
         INVALID,
+        Actor,
         DecisionSpec,
         Limit,
         Notice,
@@ -356,7 +357,7 @@ class IncidentWorkflow:
             return self.state.street
         return category.department
 
-    def _notice_to(self, actor, message: str, key: str) -> Notice:
+    def _notice_to(self, actor: Actor, message: str, key: str) -> Notice:
         return Notice(key=f"{self.state.workflow_id}:{key}:{actor.username}",
                       workflow_id=self.state.workflow_id, recipient_role=actor.role,
                       recipient_department=actor.department, recipient_user=actor.username,

@@ -14,7 +14,7 @@ from api.localtime import localize
 from api.reporting import Submission, submit
 from api.stats import table
 from api.tables import export
-from db.models import Category, IncidentRow
+from db.models import IncidentRow
 from domain.incident import OPEN_STATUSES, Location, workflow_id_for
 from domain.roles import CITIZEN, SERVICE, allowed_source
 from domain.timefmt import SHANGHAI
@@ -57,10 +57,9 @@ async def report(body: IncidentReport, user: CurrentUser, session: SessionDep,
         source=body.source, reporter=actor_of(user), category_code=body.category_code,
         description=body.description, location=body.location, street=body.street,
         photos=tuple(body.photos), external_ref=body.external_ref, deadline=body.deadline))
-    category = session.get(Category, body.category_code)
     out = {"id": outcome.case_id, "workflow_id": workflow_id_for(outcome.case_id),
            "joined": outcome.joined, "category_code": body.category_code,
-           "category_name": category.name if category else None,
+           "category_name": outcome.category_name,
            "street": outcome.street, "area_class": outcome.area_class}
     if outcome.joined:
         response.status_code = status.HTTP_200_OK

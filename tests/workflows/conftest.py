@@ -14,8 +14,6 @@ from config import get_settings
 from scripts.stack import BIN
 from worker import build_worker
 
-HISTORIES = Path(__file__).resolve().parent.parent / "histories"
-
 
 @pytest.fixture
 async def env(database: str) -> AsyncIterator[WorkflowEnvironment]:

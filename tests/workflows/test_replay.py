@@ -9,9 +9,10 @@ from temporalio.client import WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
+from tests.workflows.support import HISTORIES as RECORDED
 from worker import WORKFLOWS
 
-HISTORIES = sorted((Path(__file__).resolve().parent.parent / "histories").glob("*.json"))
+HISTORIES = sorted(RECORDED.glob("*.json"))
 
 
 def test_there_are_recorded_histories_for_every_workflow_type() -> None:
