@@ -8,10 +8,10 @@ from fastapi.security import OAuth2PasswordBearer
 from sqlmodel import Session
 from temporalio.client import Client
 
-from api.security import read_token
 from db.engine import get_session
 from db.models import User
 from domain.tasks import Actor
+from security import read_token
 
 oauth2 = OAuth2PasswordBearer(tokenUrl="/auth/token", auto_error=False)
 

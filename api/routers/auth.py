@@ -5,8 +5,8 @@ from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel
 
 from api.deps import CurrentUser, SessionDep
-from api.security import create_token, verify_password
 from db.models import User
+from security import create_token, verify_password
 
 router = APIRouter(tags=["auth"])
 
