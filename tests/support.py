@@ -58,6 +58,16 @@ class Api:
             time.sleep(0.1)
         raise AssertionError(f"no open {step or ''} task of {case_id} for {user}")
 
+    @staticmethod
+    def eventually(probe, timeout: float = 10):
+        """The first truthy value of `probe()`: projections follow the workflow shortly."""
+        deadline = time.monotonic() + timeout
+        while (value := probe()) is None or value is False:
+            if time.monotonic() > deadline:
+                raise AssertionError("the projection did not catch up")
+            time.sleep(0.1)
+        return value
+
     def act(self, user: str, task_id: str, decision: str, comment: str | None = None,
             **data) -> httpx.Response:
         return self.post(f"/tasks/{task_id}/complete", user,

@@ -28,7 +28,7 @@ def test_full_loop_from_citizen_report_to_evaluation(api: Api) -> None:
     assert r.json()["case"]["handle_due_at"]
 
     task = api.task("officer_jiugongmiao", case["id"], "处置")
-    r = api.act("officer_jiugongmiao", task["id"], "done", result="已清运", photos=["p/1.jpg"])
+    r = api.act("officer_jiugongmiao", task["id"], "done", result="已清运", photos=["https://img.ddk.gov.cn/p/1.jpg"])
     assert r.json()["case"]["status"] == "verifying"
 
     task = api.task("inspector", case["id"], "核查")
@@ -43,9 +43,11 @@ def test_full_loop_from_citizen_report_to_evaluation(api: Api) -> None:
 
     state = api.get(f"/incidents/{case['id']}", "citizen").json()
     assert state["status"] == "closed"
-    assert state["evaluation"] == "satisfied"
-    assert state["result"] == "已清运" and state["result_photos"] == ["p/1.jpg"]
-    assert state["open_task_ids"] == []
+    assert state["evaluation"] == "satisfied" and state["result"] == "已清运"
+    assert [r["description"] for r in state["my_reports"]] == ["路边暴露垃圾"]
+    staff = api.get(f"/incidents/{case['id']}", "intake").json()
+    assert staff["result_photos"] == ["https://img.ddk.gov.cn/p/1.jpg"]
+    assert staff["open_task_ids"] == [] and staff["reported_at"].endswith("+08:00")
     listed = api.get("/incidents", "intake", params={"status": "closed"}).json()
     assert case["id"] in [c["id"] for c in listed]
     done = api.get("/tasks", "intake", params={"status": "done"}).json()
@@ -117,7 +119,8 @@ def test_audit_reads_who_did_what_from_history(api: Api) -> None:
         time.sleep(0.1)
     assert audit["process"] == "incident"
     events = [(e["event"], e["actor"], e["action"]) for e in audit["entries"]]
-    assert events[0] == ("started", "citizen", "report")
+    assert events[0] == ("started", "citizen", "start")
+    assert audit["entries"][0]["detail"]["category"].startswith("BJ0101")
     assert ("action", "intake", "reject") in events
     assert events[-1][0] == "completed" and events[-1][2] == "rejected"
     action = next(e for e in audit["entries"] if e["event"] == "action")
@@ -153,8 +156,16 @@ def test_repeated_ai_video_and_citizen_reports_join_the_open_case(api: Api) -> N
         "source": "citizen", "category_code": "SJ0102", "description": "我也看到了",
         "location": near})
     assert r.json()["joined"] is True and first["id"] in r.json()["message"]
-    case = api.get(f"/incidents/{first['id']}", "citizen").json()  # the joiner may follow it
-    assert [x["source"] for x in case["reports"]] == ["ai_video", "ai_video", "citizen"]
+    # The joiner follows the case: in their list, and its page shows their own report only.
+    listed = api.eventually(lambda: next((c for c in api.get("/incidents", "citizen").json()
+                                          if c["id"] == first["id"]), None))
+    assert "address" not in listed and "description" not in listed
+    case = api.get(f"/incidents/{first['id']}", "citizen").json()
+    assert [x["description"] for x in case["my_reports"]] == ["我也看到了"]
+    assert case["report_count"] == 3 and "reports" not in case
+    assert "AI 摄像头" not in str(case) and "ai_camera" not in str(case)
+    staff = api.get(f"/incidents/{first['id']}", "dispatcher").json()
+    assert [x["source"] for x in staff["reports"]] == ["ai_video", "ai_video", "citizen"]
 
     far = {"lat": 29.4791, "lng": 106.4811}  # about 97 m east: a new case
     r = api.post("/incidents", "ai_camera", json={
