@@ -1,8 +1,10 @@
 """The incident case end to end over HTTP: dev server, real worker, real API."""
 
 import time
+from datetime import datetime, timedelta
 
-from tests.support import Api
+from domain.timefmt import SHANGHAI
+from tests.support import Api, record_history
 
 
 def test_full_loop_from_citizen_report_to_evaluation(api: Api) -> None:
@@ -57,6 +59,7 @@ def test_full_loop_from_citizen_report_to_evaluation(api: Api) -> None:
              if n["workflow_id"] == case["workflow_id"]]
     for word in ("待立案", "待派遣", "处置中", "待核查", "待评价", "已结案"):
         assert any(word in m for m in notes), (word, notes)
+    record_history(case["workflow_id"], "incident_http_evaluated")
 
 
 def test_return_then_rework(api: Api) -> None:
@@ -90,6 +93,7 @@ def test_return_then_rework(api: Api) -> None:
     assert r.json()["case"]["status"] == "closed"  # no evaluation for inspector reports
     row = next(c for c in api.get("/incidents", "command_lead").json() if c["id"] == case["id"])
     assert (row["returns"], row["reworks"], row["department"]) == (1, 1, "urban_mgmt")
+    record_history(case["workflow_id"], "incident_http_return_rework")
 
 
 def test_reject_at_filing(api: Api) -> None:
@@ -99,6 +103,7 @@ def test_reject_at_filing(api: Api) -> None:
     assert r.status_code == 200
     assert r.json()["case"]["status"] == "rejected"
     assert api.get(f"/incidents/{case['id']}", "citizen").json()["status"] == "rejected"
+    record_history(case["workflow_id"], "incident_http_rejected")
 
 
 def test_filing_may_correct_the_category(api: Api) -> None:
@@ -106,6 +111,7 @@ def test_filing_may_correct_the_category(api: Api) -> None:
     task = api.task("intake", case["id"])
     r = api.act("intake", task["id"], "accept", category_code="BJ0102")
     assert r.json()["case"]["category"]["code"] == "BJ0102"
+    record_history(case["workflow_id"], "incident_http_recategorised")
 
 
 def test_audit_reads_who_did_what_from_history(api: Api) -> None:
@@ -166,6 +172,7 @@ def test_repeated_ai_video_and_citizen_reports_join_the_open_case(api: Api) -> N
     assert "AI 摄像头" not in str(case) and "ai_camera" not in str(case)
     staff = api.get(f"/incidents/{first['id']}", "dispatcher").json()
     assert [x["source"] for x in staff["reports"]] == ["ai_video", "ai_video", "citizen"]
+    record_history(first["workflow_id"], "incident_http_joined")
 
     far = {"lat": 29.4791, "lng": 106.4811}  # about 97 m east: a new case
     r = api.post("/incidents", "ai_camera", json={
@@ -182,17 +189,24 @@ def test_repeated_ai_video_and_citizen_reports_join_the_open_case(api: Api) -> N
 def test_city_dispatch_carries_reference_and_deadline(api: Api) -> None:
     body = {"source": "city_dispatch", "category_code": "BJ0101", "description": "市级下派",
             "location": {"lat": 29.4805, "lng": 106.4789}}
+    deadline = (datetime.now(SHANGHAI) + timedelta(hours=2)).replace(microsecond=0)
     r = api.post("/incidents", "city_platform", json=body)
     assert r.status_code == 422 and "external_ref" in r.json()["detail"]
     r = api.post("/incidents", "city_platform", json=body | {
         "external_ref": "CQ-1", "deadline": "2020-01-01T00:00:00+08:00"})
     assert r.status_code == 422 and "past" in r.json()["detail"]
     r = api.post("/incidents", "city_platform", json=body | {
-        "external_ref": "CQ-2026-7781", "deadline": "2099-01-01T18:00:00+08:00"})
+        "external_ref": "CQ-2026-7781", "deadline": deadline.isoformat()})
     assert r.status_code == 201
     case = api.get(f"/incidents/{r.json()['id']}", "dispatcher").json()
     assert case["external_ref"] == "CQ-2026-7781"
-    assert case["city_deadline"].startswith("2099-01-01T18:00:00+08:00")
+    assert case["city_deadline"] == deadline.isoformat()
+    api.act("intake", api.task("intake", case["id"])["id"], "accept")
+    api.act("dispatcher", api.task("dispatcher", case["id"])["id"], "dispatch",
+            department="urban_mgmt")
+    handling = api.task("officer_urban_mgmt", case["id"])
+    assert handling["due_at"] == deadline.isoformat()  # sooner than the catalogue's limit
+    record_history(case["workflow_id"], "incident_http_city_deadline")
 
 
 def test_extension_request_reaches_command_lead_through_the_inbox(api: Api) -> None:
@@ -218,3 +232,4 @@ def test_extension_request_reaches_command_lead_through_the_inbox(api: Api) -> N
     assert new_due > handle["due_at"]
     notes = api.get("/notifications", "officer_urban_mgmt").json()
     assert any(case["id"] in n["message"] and "已批准" in n["message"] for n in notes)
+    record_history(case["workflow_id"], "incident_http_extension")

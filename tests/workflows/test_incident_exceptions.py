@@ -77,7 +77,7 @@ async def test_extension_approved_moves_the_running_deadline(env: WorkflowEnviro
             Notification.recipient_user == "officer_urban_mgmt",
             Notification.kind == "request")).all()
     assert any("已批准" in n.message for n in note)
-    await record(handle, "incident_extended")
+    await record(handle, "incident_v2_extended")
 
 
 async def test_extension_refused_second_explicit_third_impossible(
@@ -154,7 +154,7 @@ async def test_park_until_a_date_then_resume(env: WorkflowEnvironment) -> None:
     assert case.status == "handling"
     task = await task_of(handle, "handle")
     assert task.opened_at >= resume  # a new handling task with a fresh limit
-    await record(handle, "incident_parked")
+    await record(handle, "incident_v2_parked")
 
 
 async def test_void_needs_command_lead(env: WorkflowEnvironment) -> None:
@@ -168,7 +168,7 @@ async def test_void_needs_command_lead(env: WorkflowEnvironment) -> None:
     case = await handle.result()
     assert (case.status, case.end_reason) == ("voided", "重复案件")
     assert case.open_task_ids == []
-    await record(handle, "incident_voided")
+    await record(handle, "incident_v2_voided")
 
 
 async def test_unsatisfied_evaluation_upheld_reopens_handling(env: WorkflowEnvironment) -> None:
@@ -184,7 +184,7 @@ async def test_unsatisfied_evaluation_upheld_reopens_handling(env: WorkflowEnvir
     await act(handle, "evaluate", CITIZEN, "satisfied")
     case = await handle.result()
     assert (case.status, case.evaluation, case.reworks) == ("closed", "satisfied", 1)
-    await record(handle, "incident_reopened")
+    await record(handle, "incident_v2_reopened")
 
 
 async def test_repeat_report_joins_the_case(env: WorkflowEnvironment) -> None:
