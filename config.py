@@ -16,7 +16,8 @@ class Settings(BaseSettings):
     temporal_namespace: str = "default"
     task_queue: str = "ddk-governance"
 
-    jwt_secret: str = "dev-only-secret-change-me-in-production-0000"
+    # No default: a secret in the code is a secret anyone can read (security.check_secret).
+    jwt_secret: str | None = None
     jwt_ttl_minutes: int = 12 * 60
 
     # Working time: local zone, daily working periods, and a JSON file with holidays and

@@ -1,5 +1,6 @@
 """Dependencies shared by the routers: the database session, the caller, Temporal."""
 
+import logging
 from collections.abc import Callable
 from typing import Annotated
 
@@ -8,12 +9,14 @@ from fastapi.security import OAuth2PasswordBearer
 from sqlmodel import Session
 from temporalio.client import Client
 
-from api.security import read_token
 from db.engine import get_session
 from db.models import User
 from domain.tasks import Actor
+from security import read_token
 
 oauth2 = OAuth2PasswordBearer(tokenUrl="/auth/token", auto_error=False)
+
+log = logging.getLogger("api")
 
 SessionDep = Annotated[Session, Depends(get_session)]
 
@@ -54,8 +57,10 @@ async def temporal(request: Request) -> Client:
         try:
             state.temporal = await connect()
         except Exception as err:  # noqa: BLE001  (any connect failure is "unavailable")
+            # The error names addresses and internals: log it, tell the caller only this.
+            log.exception("cannot connect to Temporal")
             raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE,
-                                f"Temporal is not reachable: {err}") from err
+                                "the workflow service is unavailable; try again later") from err
     return state.temporal
 
 

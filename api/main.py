@@ -5,11 +5,13 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+import security
 from api.routers import audit, auth, categories, health, incidents, notifications, open311, tasks
 
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    security.check_secret()  # no serving with a missing, short or public JWT secret
     app.state.temporal = None  # connected on first use (api.deps.temporal)
     yield
 

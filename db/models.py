@@ -169,3 +169,12 @@ class Notification(SQLModel, table=True):
     recipient_user: str | None = None
     message: str
     created_at: datetime | None = utc_column()
+
+
+class LoginAttempt(SQLModel, table=True):
+    """Consecutive failed logins per username, known or not, for the login lock."""
+
+    __tablename__ = "login_attempt"
+    username: str = Field(primary_key=True, max_length=64)
+    failures: int = 0
+    locked_until: datetime | None = utc_column()

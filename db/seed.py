@@ -12,7 +12,6 @@ from pathlib import Path
 
 from sqlmodel import Session, select
 
-from api.security import hash_api_key, hash_password
 from config import ROOT
 from db.engine import get_engine
 from db.models import ApiKey, Category, User
@@ -29,6 +28,7 @@ from domain.roles import (
     OFFICER,
     SERVICE,
 )
+from security import hash_api_key, hash_password
 
 CATALOGUE = ROOT / "data" / "categories.json"
 DEMO_PASSWORD = "demo"

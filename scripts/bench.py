@@ -163,6 +163,7 @@ def main() -> None:
             port = stack.free_port()
             env["TEMPORAL_ADDRESS"] = f"127.0.0.1:{port}"
             procs.append(stack.temporal_server(port, None, None, tmp / "temporal.log"))
+        stack.ensure_jwt_secret(env)  # as `make up` does
         stack.migrate(env)
         stack.seed(env, demo=True)
         api_port = stack.free_port()

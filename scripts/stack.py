@@ -5,23 +5,53 @@ the system the same way.
 """
 
 import os
+import secrets
 import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-from config import ROOT
+import security
+from config import ROOT, get_settings
 from domain import search_attributes
 
 BIN = Path(sys.executable).parent
 RETENTION = "3650d"
+SECRET_FILE = ROOT / "var" / "jwt_secret"
 
 
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def ensure_jwt_secret(env: dict[str, str]) -> None:
+    """Give the processes started with `env` a JWT secret: JWT_SECRET when set (environment or
+    .env), else the one kept in var/jwt_secret, made on first run. Stops on a bad secret."""
+    secret = env.get("JWT_SECRET") or get_settings().jwt_secret
+    if secret:
+        problem = security.secret_problem(secret)
+        if problem:
+            raise SystemExit(f"{problem}; unset it to have {SECRET_FILE} used, or set at "
+                             f"least {security.MIN_SECRET_LENGTH} random characters")
+        return
+    SECRET_FILE.parent.mkdir(parents=True, exist_ok=True)
+    try:  # O_EXCL: a second `make up` racing the first keeps the first one's secret
+        fd = os.open(SECRET_FILE, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass
+    else:
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_hex(32) + "\n")
+        print(f"generated a JWT secret into {SECRET_FILE}", flush=True)
+    os.chmod(SECRET_FILE, 0o600)  # it signs admin tokens: owner only
+    secret = SECRET_FILE.read_text().strip()
+    problem = security.secret_problem(secret)
+    if problem:
+        raise SystemExit(f"{SECRET_FILE} holds no usable secret ({problem}); delete it")
+    env["JWT_SECRET"] = secret
 
 
 def wait_port(port: int, proc: subprocess.Popen, what: str, timeout: float = 60) -> None:

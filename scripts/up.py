@@ -14,6 +14,7 @@ TEMPORAL_PORT, UI_PORT, API_PORT = 7233, 8233, 8000
 def main() -> None:
     env = os.environ.copy()
     settings = get_settings()
+    stack.ensure_jwt_secret(env)
     stack.migrate(env)
     stack.seed(env, demo=True)
     procs = []

@@ -3,6 +3,7 @@ Temporal dev server with the real worker and API as processes, and HTTP helpers.
 """
 
 import os
+import secrets
 import subprocess
 import sys
 import tempfile
@@ -11,9 +12,10 @@ from pathlib import Path
 
 import pytest
 
-# Decide the database before any project module reads the settings.
+# Decide the database and the JWT secret before any project module reads the settings.
 _TMP = Path(tempfile.mkdtemp(prefix="ddk-test-"))
 os.environ.setdefault("DATABASE_URL", f"sqlite:///{_TMP / 'test.db'}")
+os.environ["JWT_SECRET"] = secrets.token_hex(32)  # never a known one, whatever the shell has
 # The drill process lives in the test suite; the worker and API the tests start load it too.
 os.environ["DDK_EXTRA_PROCESSES"] = "tests.processes.drill_process"
 

@@ -24,7 +24,6 @@ from sqlmodel import Session, col, select
 from api.deps import SessionDep, require_roles, temporal
 from api.localtime import localize
 from api.reporting import Submission, submit
-from api.security import hash_api_key, new_api_key
 from db.models import ApiKey, Category, IncidentRow, User
 from domain import geo
 from domain.departments import department_name
@@ -32,6 +31,7 @@ from domain.incident import OPEN_STATUSES, STATUS_NAMES, Location
 from domain.roles import ADMIN, CITIZEN
 from domain.tasks import Actor, Limit
 from domain.timefmt import SHANGHAI
+from security import hash_api_key, new_api_key
 
 JURISDICTION = "ddk.gov.cn"
 CENTRE = "大渡口区城市运行管理中心"  # responsible until a case is dispatched to a department

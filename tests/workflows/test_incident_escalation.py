@@ -10,9 +10,9 @@ from temporalio.testing import WorkflowEnvironment
 
 from api.history import audit_entries
 from api.main import app
-from api.security import create_token
 from db.engine import get_engine
 from db.models import Notification
+from security import create_token
 from tests.workflows.support import (
     CITIZEN,
     DISPATCHER,
