@@ -1,41 +1,52 @@
-"""The worker: connects to Temporal, checks search attributes, runs every workflow/activity."""
+"""The worker: connects to Temporal, checks search attributes, and runs the workflows and
+activities of every registered process (workflows/registry.py)."""
 
 import asyncio
+import importlib
+import inspect
 import logging
 import signal
 from concurrent.futures import ThreadPoolExecutor
 
+from temporalio import activity
 from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import (
     AddSearchAttributesRequest,
     ListSearchAttributesRequest,
 )
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.service import RPCError
 from temporalio.worker import Worker
 
 from activities.calendar import compute_deadlines
-from activities.catalogue import lookup_category
 from activities.notify import notify
-from activities.projection import project_incident
+from activities.projection import project
 from config import get_settings
 from domain import search_attributes
-from workflows.incident import IncidentWorkflow
+from temporal_client import connect
+from workflows.registry import processes
 
-WORKFLOWS = [IncidentWorkflow]
-ACTIVITIES = [compute_deadlines, lookup_category, notify, project_incident]
+SHARED_ACTIVITIES = [compute_deadlines, notify, project]  # the task board's
 
 log = logging.getLogger("worker")
 
+
+def workflows() -> list[type]:
+    return [p.workflow for p in processes().values()]
+
+
+def activities() -> list:
+    found = list(SHARED_ACTIVITIES)
+    for process in processes().values():
+        if process.activities:
+            module = importlib.import_module(process.activities)
+            found += [fn for _, fn in inspect.getmembers(module, callable)
+                      if activity._Definition.from_callable(fn) is not None
+                      and fn.__module__ == module.__name__]
+    return found
+
 _TYPES = {"KEYWORD": IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
           "BOOL": IndexedValueType.INDEXED_VALUE_TYPE_BOOL}
-
-
-async def connect(address: str | None = None) -> Client:
-    s = get_settings()
-    return await Client.connect(address or s.temporal_address, namespace=s.temporal_namespace,
-                                data_converter=pydantic_data_converter)
 
 
 async def ensure_search_attributes(client: Client) -> None:
@@ -66,8 +77,8 @@ def search_attributes_type(name: str) -> str:
 
 
 def build_worker(client: Client, executor: ThreadPoolExecutor) -> Worker:
-    return Worker(client, task_queue=get_settings().task_queue, workflows=WORKFLOWS,
-                  activities=ACTIVITIES, activity_executor=executor,
+    return Worker(client, task_queue=get_settings().task_queue, workflows=workflows(),
+                  activities=activities(), activity_executor=executor,
                   max_concurrent_activities=32)
 
 

@@ -50,7 +50,7 @@ def actor_of(user: User) -> Actor:
 
 async def temporal(request: Request) -> Client:
     """The app's Temporal client, connected on first use so the API starts without it."""
-    from worker import connect
+    from temporal_client import connect
 
     state = request.app.state
     if getattr(state, "temporal", None) is None:

@@ -1,8 +1,9 @@
 """An auditor's reading of a workflow's Temporal event history (DESIGN.md, principle 6).
 
-The history alone answers who did what and when: the start carries the reporter, each
-Update carries the actor and the decision, each escalation is a `notify` activity, each
-timer is in it, and so is the end.
+The history alone answers who did what and when: the start carries who started the case
+(its process, from the registry, says how to read its input), each Update carries the actor
+and the decision, each escalation is an activity whose input is a notice of kind
+"escalation", each timer is in it, and so is the end. Nothing here names a process.
 """
 
 from datetime import UTC
@@ -15,8 +16,7 @@ from temporalio.client import WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
 
 from domain.timefmt import SHANGHAI
-
-PROCESS_OF = {"IncidentWorkflow": "incident"}
+from workflows.registry import by_workflow_type
 
 
 def _decode(payloads: Payloads) -> list[Any]:
@@ -47,11 +47,14 @@ def audit_entries(history: WorkflowHistory) -> list[dict[str, Any]]:
         if kind == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED:
             attrs = event.workflow_execution_started_event_attributes
             inp = _first(attrs.input)
-            detail = {k: inp.get(k) for k in ("id", "source", "description", "street")
-                      if k in inp}
-            if "category" in inp:
-                detail["category"] = f"{inp['category']['code']} {inp['category']['name']}"
-            entries.append(_entry(event, "started", inp.get("reporter"), "report", detail))
+            process = by_workflow_type(attrs.workflow_type.name)
+            if process is not None and process.describe_start is not None:
+                actor, detail = process.describe_start(inp)
+            else:
+                actor, detail = None, {}
+            if attrs.continued_execution_run_id:
+                detail = {"continued_from_run": attrs.continued_execution_run_id}
+            entries.append(_entry(event, "started", actor, "start", detail))
         elif kind == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED:
             request = event.workflow_execution_update_accepted_event_attributes.accepted_request
             act = _first(request.input.args)
@@ -77,8 +80,8 @@ def audit_entries(history: WorkflowHistory) -> list[dict[str, Any]]:
                                   {"timer_id": attrs.timer_id}))
         elif kind == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
             attrs = event.activity_task_scheduled_event_attributes
-            if attrs.activity_type.name == "notify":
-                notice = _first(attrs.input)
+            notice = _first(attrs.input)
+            if notice.get("kind") == "escalation":
                 entries.append(_entry(event, "escalation", None, f"level_{notice.get('level')}",
                                       {"task_id": notice.get("task_id"),
                                        "to_role": notice.get("recipient_role"),
@@ -88,6 +91,8 @@ def audit_entries(history: WorkflowHistory) -> list[dict[str, Any]]:
             result = _first(event.workflow_execution_completed_event_attributes.result)
             entries.append(_entry(event, "completed", None, result.get("status"),
                                   {"status": result.get("status")}))
+        elif kind == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW:
+            entries.append(_entry(event, "continued_as_new", None, "continue_as_new", None))
         elif kind in (EventType.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED,
                       EventType.EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED,
                       EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED,

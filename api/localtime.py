@@ -1,22 +1,18 @@
-"""API responses show times in Asia/Shanghai (+08:00); storage and workflows keep UTC."""
+"""API responses show times in Asia/Shanghai (+08:00); storage and workflows keep UTC.
+
+Response models declare their times as `LocalTime`, so the model formats them."""
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from domain.timefmt import SHANGHAI
+from pydantic import PlainSerializer
+
+from domain.timefmt import SHANGHAI, local_json
+
+LocalTime = Annotated[datetime, PlainSerializer(
+    lambda at: at.astimezone(SHANGHAI).isoformat(), return_type=str, when_used="json")]
 
 
 def localize(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.astimezone(SHANGHAI)
-    if isinstance(value, str) and len(value) >= 20 and value[10:11] == "T" and (
-            value.endswith("Z") or value[-6] in "+-"):
-        try:
-            return datetime.fromisoformat(value).astimezone(SHANGHAI)
-        except ValueError:
-            return value
-    if isinstance(value, dict):
-        return {k: localize(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [localize(v) for v in value]
-    return value
+    """Datetimes (by type) in a plain dict or list, for routers without response models yet."""
+    return local_json(value)

@@ -1,7 +1,7 @@
 """The incident policy each new case is started with, read from configuration."""
 
 from config import get_settings
-from domain.incident import IncidentPolicy
+from domain.incident import IncidentPolicy, command_ladder
 from domain.tasks import Limit
 
 
@@ -14,6 +14,6 @@ def incident_policy() -> IncidentPolicy:
         filing_limit=Limit.parse(s.filing_limit), dispatch_limit=Limit.parse(s.dispatch_limit),
         verify_limit=Limit.parse(s.verify_limit),
         evaluation_window=Limit.parse(s.evaluation_window),
-        approval_limit=Limit.parse(s.approval_limit), ladder_shares=shares,
+        approval_limit=Limit.parse(s.approval_limit), escalation=command_ladder(shares),
         auto_file_inspector_reports=s.auto_file_inspector_reports,
     )

@@ -1,37 +1,45 @@
 """Taking in a report: start a new incident case, or join a repeat to an open one.
 
 Shared by `POST /incidents` and Open311's `POST requests`.
+
+Reports of one spot arrive in bursts (AI cameras), so deciding "join or open" must be
+serialised: a report first locks its category's row in `report_lock` (a row lock on
+PostgreSQL, the single writer on SQLite), then looks for an open case nearby, and if there is
+none writes the new case's row before it lets go. Every later report of that spot finds the
+row, even before the new case's workflow has started; a joiner whose case is still starting
+retries its signal for a few seconds.
 """
 
+import asyncio
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from fastapi import HTTPException, status
+from sqlalchemy import text, update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
+from starlette.concurrency import run_in_threadpool
 from temporalio.client import Client
 from temporalio.exceptions import WorkflowAlreadyStartedError
-from temporalio.service import RPCError
+from temporalio.service import RPCError, RPCStatusCode
 
-from activities.catalogue import category_info
+from activities.incident import category_info
 from api.policy import incident_policy
-from config import get_settings
-from db.models import Category, IncidentRow
+from db.engine import get_engine
+from db.models import Category, IncidentRow, ReportLock
 from domain import geo
-from domain.incident import (
-    JOINING_SOURCES,
-    OPEN_STATUSES,
-    IncidentInput,
-    Location,
-    Report,
-    workflow_id_for,
-)
+from domain.incident import JOINING_SOURCES, OPEN_STATUSES, IncidentInput, Location, Report
 from domain.tasks import Actor
 from domain.timefmt import SHANGHAI
 from workflows.incident import IncidentWorkflow
+from workflows.registry import processes
 
 JOIN_RADIUS_M = 50
 JOIN_WINDOW = timedelta(hours=24)
+STARTING_GRACE = timedelta(minutes=2)  # a row whose workflow never started is ignored after
+SIGNAL_RETRY = 0.1  # s between signals to a case whose workflow is still starting
+SIGNAL_PATIENCE = 10.0  # s
 
 
 @dataclass
@@ -45,6 +53,7 @@ class Submission:
     photos: tuple[str, ...] = ()
     external_ref: str | None = None
     deadline: datetime | None = None
+    evaluable: bool = True  # False: the reporter cannot sign in to evaluate (Open311)
 
 
 @dataclass
@@ -58,7 +67,8 @@ class Outcome:
 
 
 def new_case_id() -> str:
-    # Readable by phone, unique without a central counter: date + 6 random hex digits.
+    # Readable by phone, unique without a central counter: date + 6 random hex digits; the
+    # primary key and the workflow id reuse policy catch the rare collision.
     return f"{datetime.now(SHANGHAI):%Y%m%d}-{secrets.token_hex(3).upper()}"
 
 
@@ -74,9 +84,78 @@ def find_open_case(session: Session, sub: Submission, now: datetime) -> Incident
         col(IncidentRow.reported_at) >= now - JOIN_WINDOW,
         col(IncidentRow.lat).is_not(None),
     )).all()
-    near = [(geo.distance_m(sub.location.lat, sub.location.lng, r.lat, r.lng), r) for r in rows]
+    near = [(geo.distance_m(sub.location.lat, sub.location.lng, r.lat, r.lng), r) for r in rows
+            if r.version > 0 or r.reported_at >= now - STARTING_GRACE]
     near = [(d, r) for d, r in near if d <= JOIN_RADIUS_M]
     return min(near, key=lambda x: x[0])[1] if near else None
+
+
+def _lock(session: Session, key: str) -> None:
+    """Hold `key`'s lock row until the transaction ends: the first write takes it."""
+    session.execute(text("INSERT INTO report_lock (key, n) VALUES (:k, 0) "
+                         "ON CONFLICT (key) DO NOTHING"), {"k": key})
+    session.execute(update(ReportLock).where(col(ReportLock.key) == key)
+                    .values(n=ReportLock.n + 1))
+
+
+def claim(sub: Submission, inp: IncidentInput, joining: bool) -> IncidentRow | None:
+    """Under the category's lock: the open case this report joins, or None after writing the
+    new case's row (its id drawn again on a collision)."""
+    with Session(get_engine()) as session:
+        _lock(session, sub.category_code)
+        if joining:
+            existing = find_open_case(session, sub, inp.reported_at)
+            if existing is not None:
+                session.expunge(existing)  # read after the session ends
+                session.commit()
+                return existing
+        for _ in range(5):
+            row = IncidentRow(
+                id=inp.id, workflow_id=processes()["incident"].workflow_id(inp.id),
+                status="filing", source=inp.source, reporter=inp.reporter.username,
+                category_code=inp.category.code, category_name=inp.category.name,
+                street=inp.street, description=inp.description,
+                address=inp.location.address, lat=inp.location.lat, lng=inp.location.lng,
+                area_class=inp.area_class, external_ref=inp.external_ref,
+                reported_at=inp.reported_at, version=0)
+            session.add(row)
+            try:
+                session.flush()
+            except IntegrityError:
+                session.rollback()
+                _lock(session, sub.category_code)
+                inp.id = new_case_id()
+                continue
+            session.commit()
+            return None
+    raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "could not allocate a case id")
+
+
+def forget(case_id: str) -> None:
+    """The case's workflow could not start: drop the row claimed for it."""
+    with Session(get_engine()) as session:
+        row = session.get(IncidentRow, case_id)
+        if row is not None and row.version == 0:
+            session.delete(row)
+            session.commit()
+
+
+async def join(client: Client, existing: IncidentRow, report: Report) -> bool:
+    """Signal the repeat to its case; False if the case ended meanwhile."""
+    handle = client.get_workflow_handle(existing.workflow_id)
+    waited = 0.0
+    while True:
+        try:
+            await handle.signal(IncidentWorkflow.join_report, report)
+            return True
+        except RPCError as err:
+            if err.status != RPCStatusCode.NOT_FOUND:
+                raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE,
+                                    "the case cannot be reached now; try again") from err
+            if existing.version > 0 or waited >= SIGNAL_PATIENCE:
+                return False  # it ran and ended (or never started): open a new case
+            await asyncio.sleep(SIGNAL_RETRY)
+            waited += SIGNAL_RETRY
 
 
 async def submit(session: Session, client: Client, sub: Submission) -> Outcome:
@@ -95,36 +174,33 @@ async def submit(session: Session, client: Client, sub: Submission) -> Outcome:
         raise unprocessable("deadline needs a timezone, e.g. 2026-12-01T18:00:00+08:00")
     if sub.deadline is not None and sub.deadline <= now:
         raise unprocessable("deadline is in the past")
+    info = category_info(category, area)
+    session.close()  # the claim runs in its own short transaction
 
-    if sub.source in JOINING_SOURCES:
-        existing = find_open_case(session, sub, now)
+    for _ in range(3):
+        inp = IncidentInput(
+            id=new_case_id(), source=sub.source, reporter=sub.reporter, category=info,
+            area_class=area, description=sub.description, location=sub.location,
+            street=street, photos=list(sub.photos), reported_at=now, policy=incident_policy(),
+            external_ref=sub.external_ref, evaluable=sub.evaluable,
+            city_deadline=sub.deadline.astimezone(UTC) if sub.deadline else None)
+        existing = await run_in_threadpool(claim, sub, inp, sub.source in JOINING_SOURCES)
         if existing is not None:
             report = Report(source=sub.source, reporter=sub.reporter,
                             description=sub.description, location=sub.location,
                             photos=list(sub.photos), at=now)
-            try:
-                await client.get_workflow_handle(existing.workflow_id).signal(
-                    IncidentWorkflow.join_report, report)
+            if await join(client, existing, report):
                 return Outcome(existing.id, existing.category_name, True, None,
-                               existing.street,
-                               existing.area_class or area)
-            except RPCError:
-                pass  # the case ended meanwhile: open a new one
-
-    policy = incident_policy()
-    for _ in range(3):
-        case_id = new_case_id()
-        inp = IncidentInput(
-            id=case_id, source=sub.source, reporter=sub.reporter,
-            category=category_info(category, area), area_class=area,
-            description=sub.description, location=sub.location, street=street,
-            photos=list(sub.photos), reported_at=now, policy=policy,
-            external_ref=sub.external_ref,
-            city_deadline=sub.deadline.astimezone(UTC) if sub.deadline else None)
+                               existing.street, existing.area_class or area)
+            continue  # the case ended meanwhile: decide again
         try:
-            await client.start_workflow(IncidentWorkflow.run, inp, id=workflow_id_for(case_id),
-                                        task_queue=get_settings().task_queue)
-            return Outcome(case_id, category.name, False, inp, street, area)
+            await processes()["incident"].start(client, inp.id, inp)
         except WorkflowAlreadyStartedError:
-            continue  # a random id collided; draw another
-    raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "could not allocate a case id")
+            await run_in_threadpool(forget, inp.id)
+            continue  # an id a case used before (and whose row is gone): draw another
+        except RPCError as err:
+            await run_in_threadpool(forget, inp.id)
+            raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE,
+                                "Temporal is not reachable; the report was not taken") from err
+        return Outcome(inp.id, info.name, False, inp, street, area)
+    raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "the report could not be placed")

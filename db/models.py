@@ -74,11 +74,22 @@ class TaskRow(SQLModel, table=True):
     escalation_level: int = Field(default=0, index=True)
     status: str = Field(default="open", index=True)
     allowed_decisions: list[str] = Field(default_factory=list, sa_column=Column(JSON))
+    decisions: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON))
+    supervised: bool = False  # followed by supervisors as 督办 (task_watch has who)
     context: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
     decision: str | None = None
     actor: str | None = None
     completed_at: datetime | None = utc_column()
     version: int = 0
+
+
+class TaskWatch(SQLModel, table=True):
+    """A supervisor following an overdue open task (督办), as its process's ladder says."""
+
+    __tablename__ = "task_watch"
+    task_id: str = Field(primary_key=True, max_length=128)
+    role: str = Field(primary_key=True, max_length=64)
+    department: str = Field(default="", primary_key=True, max_length=64)  # "" = any
 
 
 class IncidentRow(SQLModel, table=True):
@@ -118,6 +129,23 @@ class IncidentRow(SQLModel, table=True):
     version: int = 0
 
 
+class IncidentReporter(SQLModel, table=True):
+    """Everyone who reported a case, the first reporter and those whose reports joined it."""
+
+    __tablename__ = "incident_reporter"
+    case_id: str = Field(primary_key=True, max_length=64)
+    username: str = Field(primary_key=True, max_length=128, index=True)
+
+
+class ReportLock(SQLModel, table=True):
+    """One row per category: a report locks it while it decides to join or to open a case,
+    so concurrent reports of one spot open exactly one case (on SQLite and PostgreSQL)."""
+
+    __tablename__ = "report_lock"
+    key: str = Field(primary_key=True, max_length=64)
+    n: int = 0
+
+
 class ApiKey(SQLModel, table=True):
     """An Open311 client's key; only its hash is stored, the key is shown once."""
 
@@ -132,6 +160,7 @@ class ApiKey(SQLModel, table=True):
 
 class Notification(SQLModel, table=True):
     key: str = Field(primary_key=True, max_length=160)
+    kind: str = "status"  # status, request (an approval's outcome) or escalation
     workflow_id: str = Field(index=True)
     task_id: str | None = Field(default=None, index=True)
     level: int = 0

@@ -14,8 +14,11 @@ from __future__ import annotations
 
 import json
 import math
+from functools import cache
 from pathlib import Path
 from typing import Any
+
+from domain.departments import DEPARTMENTS
 
 DATA_PATH = Path(__file__).resolve().parent.parent / "data" / "streets.geojson"
 
@@ -99,22 +102,31 @@ def _load(path: Path) -> dict[str, _Street]:
     return streets
 
 
-# Loaded once at import: the file is small and read-only at runtime.
-_STREETS: dict[str, _Street] = _load(DATA_PATH)
+@cache
+def _streets() -> dict[str, _Street]:
+    """Loaded on first use, not at import: domain/ does no I/O when imported."""
+    streets = _load(DATA_PATH)
+    if {c: s.name for c, s in streets.items()} != STREETS:
+        raise ValueError(f"{DATA_PATH}: streets differ from domain.departments' eight")
+    return streets
 
-STREETS: dict[str, str] = {code: s.name for code, s in _STREETS.items()}
+
+# The eight streets and towns (their codes are departments too).
+STREETS: dict[str, str] = {code: DEPARTMENTS[code] for code in (
+    "xinshancun", "yuejincun", "jiugongmiao", "qiezixi", "chunhuilu", "baqiao", "jiansheng",
+    "tiaodeng")}
 
 
 def _contains(street: str, lat: float, lng: float) -> bool:
     """Whether ``street``'s polygon contains the point (exposed for tests)."""
-    return _STREETS[street].contains(lat, lng)
+    return _streets()[street].contains(lat, lng)
 
 
 def locate(lat: float, lng: float) -> str | None:
     """Street code whose polygon contains (lat, lng), or None outside the district."""
     # File order is the tie-break; with the half-open rule above a shared edge
     # already belongs to exactly one polygon, so this only matters for bad data.
-    for code, street in _STREETS.items():
+    for code, street in _streets().items():
         if street.contains(lat, lng):
             return code
     return None
@@ -123,7 +135,7 @@ def locate(lat: float, lng: float) -> str | None:
 def area_class(street: str) -> str:
     """Area class "A"/"B"/"C" of a street code; KeyError if the code is unknown."""
     try:
-        return _STREETS[street].area_class
+        return _streets()[street].area_class
     except KeyError:
         raise KeyError(f"unknown street code {street!r}") from None
 
@@ -137,16 +149,16 @@ def resolve(lat: float | None, lng: float | None, street: str | None) -> tuple[s
     ``None`` or an empty string means "no street given".
     """
     if street:
-        if street not in _STREETS:
-            known = ", ".join(sorted(_STREETS))
+        if street not in _streets():
+            known = ", ".join(sorted(_streets()))
             raise ValueError(f"unknown street code {street!r}; expected one of: {known}")
-        return street, _STREETS[street].area_class
+        return street, _streets()[street].area_class
     if lat is None or lng is None:
         return None, DEFAULT_AREA_CLASS
     code = locate(lat, lng)
     if code is None:
         return None, DEFAULT_AREA_CLASS
-    return code, _STREETS[code].area_class
+    return code, _streets()[code].area_class
 
 
 def distance_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:

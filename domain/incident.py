@@ -1,11 +1,15 @@
 """Models of the incident process (城市运行管理服务平台), shared by workflow, activities and API."""
 
-from datetime import datetime
+from datetime import date, datetime, time
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from domain.tasks import Actor, Limit
+from domain.departments import DEPARTMENTS
+from domain.limits import MAX_REFS, MAX_TEXT, Ref
+from domain.roles import COMMAND_LEAD, DEPT_HEAD
+from domain.tasks import ASSIGNEE, Actor, EscalationPolicy, LadderLevel, Limit, Recipient
+from domain.timefmt import SHANGHAI, local_json
 
 PROCESS = "incident"
 
@@ -45,6 +49,24 @@ class CategoryInfo(BaseModel):
     model_config = {"populate_by_name": True}
 
 
+def command_ladder(shares: list[float]) -> EscalationPolicy:
+    """The command centre's ladder: 预警 to the assignee, then 超期督办 to the department head
+    and command_lead, then 升级督办 to command_lead for every further share."""
+    warn, overdue, *higher = shares
+    levels = [
+        LadderLevel(share=warn, name="预警", text="{title} 将于 {due} 到期",
+                    notify=[Recipient()]),
+        LadderLevel(share=overdue, name="超期督办", text="{title} 已于 {due} 超期，列入督办",
+                    notify=[Recipient(role=DEPT_HEAD, department=ASSIGNEE),
+                            Recipient(role=COMMAND_LEAD)], supervise=True),
+    ]
+    levels += [LadderLevel(share=s, name="升级督办",
+                           text="{title} 超期已达时限{share}倍，请指挥中心负责人督办",
+                           notify=[Recipient(role=COMMAND_LEAD)], supervise=True)
+               for s in higher]
+    return EscalationPolicy(levels=levels)
+
+
 class IncidentPolicy(BaseModel):
     """Step limits and the escalation ladder, fixed per case when it starts."""
 
@@ -53,7 +75,7 @@ class IncidentPolicy(BaseModel):
     verify_limit: Limit
     evaluation_window: Limit
     approval_limit: Limit = Limit(value=1, unit="working_days")  # 延期/挂账/作废 approvals
-    ladder_shares: list[float]
+    escalation: EscalationPolicy
     auto_file_inspector_reports: bool = True
     # Off only on the time-skipping test server, which cannot register custom attributes.
     search_attributes: bool = True
@@ -66,7 +88,7 @@ class Report(BaseModel):
     reporter: Actor
     description: str
     location: Location
-    photos: list[str] = []
+    photos: list[Ref] = Field(default=[], max_length=MAX_REFS)
     at: datetime
 
 
@@ -84,6 +106,7 @@ class IncidentInput(BaseModel):
     policy: IncidentPolicy
     external_ref: str | None = None  # 市级下派: the city's reference number
     city_deadline: datetime | None = None  # 市级下派: wins over the catalogue when sooner
+    evaluable: bool = True  # False: the reporter cannot sign in to evaluate (Open311)
 
 
 class IncidentState(BaseModel):
@@ -100,7 +123,10 @@ class IncidentState(BaseModel):
     photos: list[str] = []
     external_ref: str | None = None
     city_deadline: datetime | None = None
-    reports: list[Report] = []  # every report of this case, the first included
+    reports: list[Report] = []  # its reports in full, the first included, up to a bound
+    report_count: int = 1  # every report, the first included
+    reporters: list[str] = []  # usernames of everyone who reported it
+    evaluable: bool = True
     suggested_department: str | None = None
     department: str | None = None
     reported_at: datetime
@@ -124,9 +150,65 @@ class IncidentState(BaseModel):
     current_due_at: datetime | None = None
     version: int = 0
 
-    @property
-    def reporters(self) -> set[str]:
-        return {self.reporter} | {r.reporter.username for r in self.reports}
-
     def summary(self) -> dict[str, Any]:
-        return self.model_dump(mode="json", by_alias=True)
+        return local_json(self.model_dump(by_alias=True))
+
+
+# -- the data each decision takes (validated by the task board, shown as JSON Schema) ------
+
+Department = Literal[tuple(DEPARTMENTS)]  # type: ignore[valid-type]
+
+
+class _Data(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class AcceptData(_Data):
+    category_code: str | None = Field(default=None, max_length=16,
+                                      description="立案时更正的类别编码")
+
+
+class DispatchData(_Data):
+    department: Department = Field(description="处置部门")  # type: ignore[valid-type]
+
+
+class DoneData(_Data):
+    result: str = Field(min_length=1, max_length=MAX_TEXT, description="处置结果")
+    photos: list[Ref] = Field(default=[], max_length=MAX_REFS,
+                              description="处置后照片的引用（URL 或 media: 编号）")
+
+
+class ExtendData(_Data):
+    working_hours: float | None = Field(default=None, gt=0, le=2000,
+                                        description="延长的时长，以时限本身的小时计")
+    until: date | datetime | None = Field(
+        default=None, description="延至某日（当日 18:00）或带时区的时刻")
+
+    @model_validator(mode="after")
+    def one_of(self) -> "ExtendData":
+        if (self.working_hours is None) == (self.until is None):
+            raise ValueError("extend needs data.working_hours or data.until (one of them)")
+        if isinstance(self.until, datetime) and self.until.tzinfo is None:
+            raise ValueError("data.until needs a timezone, e.g. 2026-12-01T18:00:00+08:00")
+        return self
+
+    def end(self) -> datetime | None:
+        if isinstance(self.until, datetime):
+            return self.until
+        if isinstance(self.until, date):
+            return datetime.combine(self.until, time(18), SHANGHAI)
+        return None
+
+
+class ParkData(_Data):
+    resume_on: date = Field(description="恢复处置的日期")
+
+
+class ApproveExtensionData(_Data):
+    second_extension: bool = Field(default=False, description="明确批准第二次延期")
+
+
+DECISION_DATA: dict[str, type[BaseModel]] = {
+    "accept": AcceptData, "dispatch": DispatchData, "done": DoneData, "extend": ExtendData,
+    "park": ParkData, "approve_extension": ApproveExtensionData,
+}

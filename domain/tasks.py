@@ -1,7 +1,9 @@
 """The human task shared by every process (DESIGN.md, principle 2).
 
-These are plain Pydantic models: workflows keep them in their state, activities project them
-into the database, the API shows them. Nothing here does I/O.
+Plain Pydantic models: workflows keep them in their state, activities project them into the
+database, the API shows them. Nothing here does I/O, and nothing here knows a process: who
+acts, who hears of a late task, and what a decision's data looks like all come from the
+process that opens the task.
 """
 
 from datetime import datetime
@@ -14,15 +16,11 @@ NOT_FOUND = "NotFound"  # 404
 FORBIDDEN = "Forbidden"  # 403
 CONFLICT = "Conflict"  # 409
 INVALID = "Invalid"  # 422
+FAULT = "Fault"  # 503: the case hit an internal error while settling the action
 
 LimitUnit = Literal["working_hours", "working_days", "calendar_hours", "calendar_days"]
 TaskStatus = Literal["open", "done", "expired", "cancelled"]
-
-LEVEL_NAMES = {0: "正常", 1: "预警", 2: "超期督办", 3: "升级督办"}
-
-
-def level_name(level: int) -> str:
-    return LEVEL_NAMES.get(level, LEVEL_NAMES[3])
+STATUS_TEXT = {"open": "待办", "done": "已办结", "expired": "已过期", "cancelled": "已撤销"}
 
 
 class Limit(BaseModel):
@@ -49,17 +47,64 @@ class Actor(BaseModel):
 
 SYSTEM = Actor(username="system", role="system", display_name="系统")
 
+# -- escalation: each process's policy says who hears of a late task, and what -------------
+
+ASSIGNEE = "$assignee"  # a Recipient's role or department: the task's own
+
+
+class Recipient(BaseModel):
+    """Who hears of an escalation level: a role (in a department), or the task's assignee."""
+
+    role: str = ASSIGNEE
+    department: str | None = None  # ASSIGNEE: the task's department (skipped if it has none)
+
+
+class Watcher(BaseModel):
+    """A supervisor who sees an overdue task in their inbox (督办)."""
+
+    role: str
+    department: str | None = None
+
+
+class LadderLevel(BaseModel):
+    share: float = Field(gt=0)  # of the task's limit
+    name: str  # 预警, 超期督办, ...
+    text: str  # placeholders: {title} {due} {share}
+    notify: list[Recipient]
+    supervise: bool = False  # from this level on, the recipients follow the task as 督办
+
+
+class EscalationPolicy(BaseModel):
+    levels: list[LadderLevel]
+
+    def level_name(self, level: int) -> str:
+        return self.levels[level - 1].name if 0 < level <= len(self.levels) else "正常"
+
+
+# -- decisions --------------------------------------------------------------------------
+
+
+class Approval(BaseModel):
+    """A decision that is a request: it leaves its task open and opens an approval task."""
+
+    role: str
+    department: str | None = None
+    limit: Limit | None = None  # None: the board's approval limit
+    data: str | None = None  # the approve decision's data model, by name
+
 
 class DecisionSpec(BaseModel):
     name: str
     label: str
     comment_required: bool = False
-    data_required: list[str] = []
-    closes: bool = True  # False: a request (延期, 挂账, 作废) that leaves the task open
+    data: str | None = None  # name of the Pydantic model its data must match (see TaskBoard)
+    closes: bool = True  # False: the task stays open (a request, see `approval`)
+    approval: Approval | None = None
 
 
 class TaskAction(BaseModel):
-    """An officer's action on a task, sent as a Temporal Update."""
+    """A person's action on a task, sent as a Temporal Update. The API sets the actor from the
+    caller's token; nothing in the body can choose it."""
 
     task_id: str
     decision: str
@@ -83,9 +128,10 @@ class Task(BaseModel):
     opened_at: datetime
     warn_at: datetime | None = None
     due_at: datetime | None = None
-    ladder: list[datetime] = []  # instants at which escalation levels 1, 2, 3 start
-    expires_at: datetime | None = None
+    ladder: list[datetime] = []  # instants at which escalation levels 1, 2, ... start
+    expires_at: datetime | None = None  # the task ends unanswered at this instant
     escalation_level: int = 0
+    watchers: list[Watcher] = []  # supervisors following it as 督办
     plan: int = 0  # bumps when the deadlines are re-planned (延期), so the ladder notifies anew
     status: TaskStatus = "open"
     decisions: list[DecisionSpec]
@@ -101,12 +147,39 @@ class Task(BaseModel):
     def allowed_decisions(self) -> list[str]:
         return [d.name for d in self.decisions]
 
+    def spec(self, decision: str) -> DecisionSpec | None:
+        return next((d for d in self.decisions if d.name == decision), None)
+
     def may_act(self, actor: Actor) -> bool:
         if actor.role != self.assignee_role:
             return False
         if self.assignee_department and actor.department != self.assignee_department:
             return False
         return not (self.assignee_user and actor.username != self.assignee_user)
+
+
+class PendingRequest(BaseModel):
+    """A request waiting for its approval task."""
+
+    task_id: str
+    approval_id: str
+    action: TaskAction
+
+
+class BoardState(BaseModel):
+    """What a TaskBoard carries across continue-as-new: its open tasks and requests."""
+
+    seq: int = 0
+    tasks: list[Task] = []
+    pending: list[PendingRequest] = []
+
+
+class ActionResult(BaseModel):
+    """What an action's Update returns once the workflow has settled it."""
+
+    task: Task
+    case: dict[str, Any] = {}
+    approval_task_id: str | None = None
 
 
 class DeadlineRequest(BaseModel):
@@ -118,10 +191,14 @@ class DeadlineRequest(BaseModel):
     cap: datetime | None = None  # end sooner if this comes first (a city deadline)
 
 
+NoticeKind = Literal["escalation", "status", "request"]
+
+
 class Notice(BaseModel):
     """A notification; `key` makes sending it idempotent."""
 
     key: str
+    kind: NoticeKind = "status"
     workflow_id: str
     task_id: str | None = None
     level: int = 0
@@ -129,3 +206,13 @@ class Notice(BaseModel):
     recipient_department: str | None = None
     recipient_user: str | None = None
     message: str
+
+
+class Projection(BaseModel):
+    """One state change of a case, written in one transaction: the process's case row (its
+    own writer knows the shape), the changed tasks, and the new notices."""
+
+    process: str
+    case: dict[str, Any] | None = None
+    tasks: list[Task] = []
+    notices: list[Notice] = []

@@ -16,6 +16,8 @@ import pytest
 _TMP = Path(tempfile.mkdtemp(prefix="ddk-test-"))
 os.environ.setdefault("DATABASE_URL", f"sqlite:///{_TMP / 'test.db'}")
 os.environ["JWT_SECRET"] = secrets.token_hex(32)  # never a known one, whatever the shell has
+# The drill process lives in the test suite; the worker and API the tests start load it too.
+os.environ["DDK_EXTRA_PROCESSES"] = "tests.processes.drill_process"
 
 from sqlalchemy import text  # noqa: E402
 from sqlmodel import Session, SQLModel  # noqa: E402

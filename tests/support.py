@@ -1,7 +1,11 @@
 """HTTP helpers for the end-to-end tests."""
 
+import asyncio
+import json
+import os
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 
@@ -58,7 +62,38 @@ class Api:
             time.sleep(0.1)
         raise AssertionError(f"no open {step or ''} task of {case_id} for {user}")
 
+    @staticmethod
+    def eventually(probe, timeout: float = 10):
+        """The first truthy value of `probe()`: projections follow the workflow shortly."""
+        deadline = time.monotonic() + timeout
+        while (value := probe()) is None or value is False:
+            if time.monotonic() > deadline:
+                raise AssertionError("the projection did not catch up")
+            time.sleep(0.1)
+        return value
+
     def act(self, user: str, task_id: str, decision: str, comment: str | None = None,
             **data) -> httpx.Response:
         return self.post(f"/tasks/{task_id}/complete", user,
                          json={"decision": decision, "comment": comment, "data": data})
+
+
+HISTORIES = Path(__file__).resolve().parent / "histories"
+
+
+def record_history(workflow_id: str, name: str) -> None:
+    """With RECORD_HISTORIES=1, save a case's history (from the dev server the end-to-end
+    tests run, search attributes on) for the replay test. Never overwrites: a change that
+    running cases meet keeps the old histories and adds new ones."""
+    path = HISTORIES / f"{name}.json"
+    if os.environ.get("RECORD_HISTORIES") != "1" or path.exists():
+        return
+
+    async def fetch() -> dict:
+        from temporal_client import connect
+
+        client = await connect(os.environ["TEMPORAL_ADDRESS"])
+        history = await client.get_workflow_handle(workflow_id).fetch_history()
+        return json.loads(history.to_json())
+
+    path.write_text(json.dumps({"workflow_id": workflow_id, "history": asyncio.run(fetch())}))

@@ -1,69 +1,107 @@
 """The human-task mechanism every workflow uses (DESIGN.md, principles 2-4).
 
 A `TaskBoard` lives inside a workflow. It opens tasks (deadlines from the calendar activity),
-validates and applies officer actions sent as Updates, and runs each open task's escalation
-ladder on timers: warning, overdue, higher levels. Timers escalate and notify; they never
-decide, so the task stays open for its assignee.
+validates and applies people's actions sent as Updates, runs each open task's escalation
+ladder and expiry on timers, and handles requests that need someone's approval. A process
+gives it three things: its escalation policy (who hears of a late task), the Pydantic models
+of its decisions' data, and what an approved request does. Everything else is the same for
+every process, and so is the single Update, `act`, through which people act.
 """
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+from pydantic import BaseModel, ValidationError
 from temporalio import workflow
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.calendar import compute_deadlines
-    from activities.notify import notify
-    from domain.roles import COMMAND_LEAD, DEPT_HEAD
+    from domain.limits import MAX_DATA_BYTES
     from domain.tasks import (
+        ASSIGNEE,
         CONFLICT,
+        FAULT,
         FORBIDDEN,
         INVALID,
         NOT_FOUND,
+        STATUS_TEXT,
+        ActionResult,
+        Actor,
+        BoardState,
         DeadlineRequest,
         DecisionSpec,
+        EscalationPolicy,
         Limit,
         Notice,
+        PendingRequest,
         Task,
         TaskAction,
-        level_name,
+        Watcher,
     )
     from domain.timefmt import local_text
+    from workflows import stubs
 
-ACTIVITY_TIMEOUT = timedelta(seconds=30)
+APPROVE = "approve"
+APPROVAL_DECISIONS = [DecisionSpec(name=APPROVE, label="批准"),
+                      DecisionSpec(name="refuse", label="不批准", comment_required=True)]
+
+OnApproved = Callable[[Task, TaskAction, Task], Awaitable[None]]
+Check = Callable[[Task, DecisionSpec, TaskAction, BaseModel | None], None]
+
+
+def invalid(message: str) -> ApplicationError:
+    return ApplicationError(message, type=INVALID)
 
 
 class TaskBoard:
-    def __init__(self, process: str, case_id: str, ladder_shares: list[float],
-                 publish: Callable[[], Awaitable[None]]) -> None:
-        """`publish` projects the case and `take_changed()` tasks in one local activity."""
+    def __init__(self, *, process: str, case_id: str, escalation: EscalationPolicy,
+                 publish: Callable[[], Awaitable[None]],
+                 data_models: dict[str, type[BaseModel]] | None = None,
+                 approval_limit: Limit = Limit(value=1, unit="working_days"),
+                 on_approved: OnApproved | None = None,
+                 request_context: Callable[[Task, TaskAction], dict[str, Any]] | None = None,
+                 state: BoardState | None = None) -> None:
+        """`publish` projects the case with `take_changed()` tasks and `take_notices()`.
+        `state` resumes a board carried across continue-as-new."""
         self.process = process
         self.case_id = case_id
-        self.shares = ladder_shares
+        self.escalation = escalation
         self.publish = publish
+        self.data_models = data_models or {}
+        self.approval_limit = approval_limit
+        self.on_approved = on_approved
+        self.request_context = request_context
         self.tasks: dict[str, Task] = {}
-        self._changed: dict[str, Task] = {}
+        self.pending: dict[str, PendingRequest] = {}  # by requesting task id
+        self.fault: str | None = None
         self._seq = 0
-        self._consumed: list[Task] = []
+        self._changed: dict[str, Task] = {}
+        self._notices: list[Notice] = []
+        self._consumed: list[str] = []  # closed tasks the main coroutine is acting on
         self._settled: set[str] = set()
+        if state is not None:
+            self._resume(state)
 
     # -- opening and waiting ------------------------------------------------------------
 
     async def open(self, *, step: str, step_code: str, title: str, role: str,
                    department: str | None = None, user: str | None = None, limit: Limit,
                    decisions: list[DecisionSpec], escalate: bool = True,
-                   expires: bool = False, cap: datetime | None = None,
+                   expires: bool = False, expire_share: float = 1.0,
+                   cap: datetime | None = None,
                    context: dict[str, Any] | None = None) -> Task:
-        """Open a task. `escalate` runs the ladder; `expires` ends it unanswered at its limit;
-        `cap` ends the limit sooner (a deadline set from outside).
-
-        The caller publishes the new task along with the case's new state."""
+        """Open a task. `escalate` runs the ladder; `expires` ends it unanswered at
+        `expire_share` of its limit (levels from there on never fire); `cap` ends the limit
+        sooner (a deadline set from outside). The caller publishes the new task."""
         now = workflow.now()
-        marks = await self._deadlines(DeadlineRequest(
-            start=now, limit=limit, shares=self.shares if escalate else [1.0], cap=cap))
+        levels = [lv.share for lv in self.escalation.levels] if escalate else []
+        if expires:
+            levels = [s for s in levels if s < expire_share]
+        shares = sorted({1.0, *levels, *([expire_share] if expires else [])})
+        marks = dict(zip(shares, await self._deadlines(DeadlineRequest(
+            start=now, limit=limit, shares=shares, cap=cap)), strict=True))
         self._seq += 1
         wf_id = workflow.info().workflow_id
         task = Task(
@@ -71,17 +109,13 @@ class TaskBoard:
             case_id=self.case_id, step=step, step_code=step_code, title=title,
             assignee_role=role, assignee_department=department, assignee_user=user,
             limit=limit, opened_at=now, decisions=decisions, context=context or {},
+            ladder=[marks[s] for s in levels], due_at=marks[1.0],
+            expires_at=marks[expire_share] if expires else None,
         )
-        if escalate:
-            task.ladder = marks
-            task.warn_at, task.due_at = marks[0], marks[1]
-        else:
-            task.due_at = marks[0]
-            task.expires_at = marks[0] if expires else None
+        task.warn_at = task.ladder[0] if task.ladder and task.ladder[0] < task.due_at else None
         self.tasks[task.id] = task
         self._changed[task.id] = task
-        if escalate:
-            asyncio.create_task(self._ladder(task))
+        self._spawn(self._watch(task), f"ladder of {task.id}")
         return task
 
     async def replan(self, task: Task, extra_hours: float = 0,
@@ -89,43 +123,67 @@ class TaskBoard:
         """New deadlines for an open task (an approved 延期): the running ladder re-plans and
         its level drops back to the thresholds already passed."""
         assert task.limit is not None
-        marks = await self._deadlines(DeadlineRequest(
-            start=task.opened_at, limit=task.limit, shares=self.shares,
-            extra_hours=extra_hours, due=due))
+        shares = sorted({1.0, *(lv.share for lv in self.escalation.levels[:len(task.ladder)])})
+        marks = dict(zip(shares, await self._deadlines(DeadlineRequest(
+            start=task.opened_at, limit=task.limit, shares=shares, extra_hours=extra_hours,
+            due=due)), strict=True))
         now = workflow.now()
-        task.ladder = marks  # a new list: the ladder coroutine sees the change
-        task.warn_at, task.due_at = marks[0], marks[1]
-        task.escalation_level = sum(1 for m in marks if m <= now)
+        task.ladder = [marks[lv.share] for lv in self.escalation.levels[:len(task.ladder)]]
+        task.due_at = marks[1.0]
+        task.warn_at = task.ladder[0] if task.ladder and task.ladder[0] < task.due_at else None
+        task.escalation_level = sum(1 for m in task.ladder if m <= now)
+        task.watchers = self._watchers(task)
         task.plan += 1
-        task.version += 1
-        self._changed[task.id] = task
+        self._touch(task)
 
     def cancel(self, task: Task) -> None:
+        if task.status != "open":
+            return
         task.status = "cancelled"
         task.completed_at = workflow.now()
-        task.version += 1
-        self._changed[task.id] = task
+        self._touch(task)
 
-    async def wait(self, task: Task, cancel_if: Callable[[], bool] | None = None) -> Task:
-        """Block until a person acts on `task`, it expires, or `cancel_if()` turns true."""
-        self._settle()
-        if cancel_if is not None:
-            await workflow.wait_condition(lambda: task.status != "open" or cancel_if())
-            if task.status == "open":
-                self.cancel(task)
-        elif task.expires_at:
-            try:
-                await workflow.wait_condition(lambda: task.status != "open",
-                                              timeout=task.expires_at - workflow.now(),
-                                              timeout_summary=f"{task.id} expires")
-            except TimeoutError:
-                task.status = "expired"
-                task.version += 1
-        else:
-            await workflow.wait_condition(lambda: task.status != "open")
-        self._changed[task.id] = task
-        self._consumed.append(task)
+    async def wait(self, task: Task) -> Task:
+        """Block until a person acts on `task`, or it expires or is cancelled."""
+        await self.wait_for([task])
         return task
+
+    async def wait_all(self, tasks: Sequence[Task], **kw: Any) -> list[Task]:
+        return await self.wait_for(tasks, need=len(tasks), **kw)
+
+    async def wait_any(self, tasks: Sequence[Task], **kw: Any) -> list[Task]:
+        return await self.wait_for(tasks, need=1, **kw)
+
+    async def wait_for(self, tasks: Sequence[Task], need: int = 1,
+                       on_each: Callable[[Task], Awaitable[None]] | None = None
+                       ) -> list[Task]:
+        """Wait until `need` of `tasks` are done (or no more can be): all, any, or a quorum.
+
+        Tasks that close before the end are settled one by one: `on_each` runs, the case is
+        published, and the person who acted gets their answer without waiting for the rest.
+        When the wait ends, the tasks still open are cancelled. Returns the tasks that closed
+        (done, expired or cancelled from outside), in the order given."""
+        self._settle()
+        seen: set[str] = set()
+        while True:
+            await self._until(lambda: any(t.status != "open" and t.id not in seen
+                                          for t in tasks))
+            newly = [t for t in tasks if t.status != "open" and t.id not in seen]
+            seen.update(t.id for t in newly)
+            for t in newly:
+                self._changed[t.id] = t
+            done = sum(1 for t in tasks if t.status == "done")
+            still_open = [t for t in tasks if t.status == "open"]
+            if done >= need or done + len(still_open) < need or not still_open:
+                for t in still_open:
+                    self.cancel(t)
+                self._consumed.extend(t.id for t in newly)  # settled at the next wait
+                return [t for t in tasks if t.id in seen]
+            for t in newly:
+                if on_each is not None:
+                    await on_each(t)
+            await self.publish()
+            self._settled.update(t.id for t in newly)
 
     def open_tasks(self) -> list[Task]:
         return [t for t in self.tasks.values() if t.status == "open"]
@@ -135,9 +193,31 @@ class TaskBoard:
         changed, self._changed = list(self._changed.values()), {}
         return changed
 
-    # -- actions (Update validator and handler) -----------------------------------------
+    def take_notices(self) -> list[Notice]:
+        notices, self._notices = self._notices, []
+        return notices
 
-    def validate(self, action: TaskAction) -> tuple[Task, DecisionSpec]:
+    def add_notice(self, notice: Notice) -> None:
+        self._notices.append(notice)
+
+    def release(self) -> None:
+        """The workflow is done with its last action: let waiting Update handlers return."""
+        self._settle()
+
+    def cancel_open(self) -> None:
+        """The case ends with tasks still open (e.g. voided): close them before publishing."""
+        for task in self.open_tasks():
+            self.cancel(task)
+
+    def snapshot(self) -> BoardState:
+        """The board's state for continue-as-new, when no action is in flight: its open tasks
+        and requests (closed ones live on in the projection and the history)."""
+        return BoardState(seq=self._seq, tasks=self.open_tasks(),
+                          pending=list(self.pending.values()))
+
+    # -- actions: the Update's validator and handler --------------------------------------
+
+    def validate(self, action: TaskAction) -> tuple[Task, DecisionSpec, BaseModel | None]:
         """Reject before anything is written to history: 404, 409, 403, 422 in that order."""
         task = self.tasks.get(action.task_id)
         if task is None:
@@ -148,104 +228,235 @@ class TaskBoard:
             raise ApplicationError(
                 f"{action.actor.username} is not the assignee of this task "
                 f"({task.assignee_role}/{task.assignee_department or '-'})", type=FORBIDDEN)
-        spec = next((d for d in task.decisions if d.name == action.decision), None)
+        spec = task.spec(action.decision)
         if spec is None:
-            raise ApplicationError(
-                f"unknown decision {action.decision!r}; allowed: {task.allowed_decisions}",
-                type=INVALID)
+            raise invalid(f"unknown decision {action.decision!r}; allowed: "
+                          f"{task.allowed_decisions}")
+        if spec.approval is not None and task.id in self.pending:
+            raise ApplicationError("a request for this task is already awaiting approval",
+                                   type=CONFLICT)
         if spec.comment_required and not (action.comment or "").strip():
-            raise ApplicationError(f"decision {spec.name!r} ({spec.label}) needs a comment",
-                                   type=INVALID)
-        missing = [k for k in spec.data_required if action.data.get(k) in (None, "", [])]
-        if missing:
-            raise ApplicationError(f"decision {spec.name!r} needs data: {missing}",
-                                   type=INVALID)
-        return task, spec
+            raise invalid(f"decision {spec.name!r} ({spec.label}) needs a comment")
+        return task, spec, self.parse_data(spec, action.data)
 
-    def complete(self, action: TaskAction) -> Task:
-        """Close the task with a closing decision (requests go to an approval task instead)."""
+    def parse_data(self, spec: DecisionSpec, data: dict[str, Any]) -> BaseModel | None:
+        """The decision's data, checked against its model: a 422 names the field."""
+        if len(repr(data)) > MAX_DATA_BYTES:
+            raise invalid(f"data is larger than {MAX_DATA_BYTES} bytes")
+        if spec.data is None:
+            if data:
+                raise invalid(f"decision {spec.name!r} takes no data")
+            return None
+        try:
+            return self.data_models[spec.data].model_validate(data)
+        except ValidationError as err:
+            first = err.errors()[0]
+            where = ".".join(str(x) for x in first["loc"]) or "data"
+            raise invalid(f"data.{where}: {first['msg']}") from None
+
+    async def act(self, action: TaskAction) -> ActionResult:
+        """Apply a validated action: a closing decision closes the task and returns once the
+        workflow has settled it; a request opens its approval task and returns at once."""
         task = self.tasks[action.task_id]
+        spec = task.spec(action.decision)
+        assert spec is not None
+        model = self.parse_data(spec, action.data)
+        if spec.approval is not None:
+            approval = await self._request(task, spec, action)
+            return ActionResult(task=task, approval_task_id=approval.id)
         task.status = "done"
         task.decision = action.decision
         task.comment = action.comment
-        task.data = action.data
+        task.data = model.model_dump(mode="json", exclude_unset=True) if model else {}
         task.actor = action.actor
         task.completed_at = workflow.now()
         task.version += 1
-        return task
+        await self._until(lambda: task.id in self._settled)
+        return ActionResult(task=task)
 
-    async def settled(self, task: Task) -> None:
-        """Wait until the workflow has acted on `task` and is waiting for people again."""
-        await workflow.wait_condition(lambda: task.id in self._settled)
+    def data_of(self, task: Task) -> Any:
+        """The typed data of a done task's decision."""
+        spec = task.spec(task.decision or "")
+        if spec is None or spec.data is None:
+            return None
+        return self.data_models[spec.data].model_validate(task.data)
 
-    def cancel_open(self) -> None:
-        """The case ends with tasks still open (e.g. voided): close them before publishing."""
-        for task in self.open_tasks():
-            self.cancel(task)
+    # -- requests and approvals -----------------------------------------------------------
 
-    def release(self) -> None:
-        """The workflow is done with its last action: let waiting Update handlers return."""
-        self._settle()
+    async def _request(self, task: Task, spec: DecisionSpec, action: TaskAction) -> Task:
+        """Open an approval task for the request; the requesting task stays open."""
+        rule = spec.approval
+        assert rule is not None
+        context = {"request": action.decision, "request_label": spec.label,
+                   "for_task": task.id, "step": task.step,
+                   "requested_by": action.actor.username, "reason": action.comment,
+                   "data": action.data}
+        if self.request_context is not None:
+            context |= self.request_context(task, action)
+        decisions = [d.model_copy(update={"data": rule.data}) if d.name == APPROVE else d
+                     for d in APPROVAL_DECISIONS]
+        approval = await self.open(
+            step="审批", step_code="approve", title=f"审批{spec.label}：{task.title}",
+            role=rule.role, department=rule.department,
+            limit=rule.limit or self.approval_limit, decisions=decisions, context=context)
+        self.pending[task.id] = PendingRequest(task_id=task.id, approval_id=approval.id,
+                                               action=action)
+        self._changed[task.id] = task
+        await self.publish()
+        self._spawn(self._decide(task, approval, action), f"approval {approval.id}")
+        return approval
 
-    def _settle(self) -> None:
-        self._settled.update(t.id for t in self._consumed)
-        self._consumed.clear()
+    async def _decide(self, task: Task, approval: Task, request: TaskAction) -> None:
+        # A request is moot once its task closes some other way (handled meanwhile).
+        await self._until(lambda: approval.status != "open" or task.status != "open")
+        if approval.status == "open":
+            self.cancel(approval)
+            approval.comment = f"{task.step}任务{STATUS_TEXT[task.status]}，申请无需审批"
+        del self.pending[task.id]
+        if approval.status == "done" and approval.decision == APPROVE:
+            if self.on_approved is not None:
+                await self.on_approved(task, request, approval)
+            verdict = "已批准"
+        elif approval.status == "done":
+            verdict = "未批准"
+        elif approval.status == "expired":
+            verdict = "审批超时未决，申请失效"
+        else:
+            verdict = f"未经审批即撤销：{task.step}任务已{STATUS_TEXT[task.status]}"
+        if approval.comment and approval.status == "done":
+            verdict += f"（{approval.comment}）"
+        self.add_notice(Notice(
+            key=f"{approval.id}:outcome:{request.actor.username}", kind="request",
+            workflow_id=approval.workflow_id, task_id=approval.id,
+            recipient_role=request.actor.role, recipient_department=request.actor.department,
+            recipient_user=request.actor.username, message=f"{approval.title}：{verdict}"))
+        self._changed[approval.id] = approval
+        self._changed[task.id] = task
+        await self.publish()
+        self._settled.add(approval.id)
 
-    # -- escalation ---------------------------------------------------------------------
+    # -- escalation and expiry -------------------------------------------------------------
 
     async def _deadlines(self, req: DeadlineRequest) -> list[datetime]:
-        return await workflow.execute_local_activity(compute_deadlines, req,
-                                                     start_to_close_timeout=ACTIVITY_TIMEOUT)
+        return await stubs.compute_deadlines(req)
 
-    async def _ladder(self, task: Task) -> None:
+    async def _watch(self, task: Task) -> None:
+        """The task's timers: each ladder level in turn, and its expiry."""
         while task.status == "open":
-            ladder = task.ladder
+            plan = task.plan
 
-            def changed(ladder: list[datetime] = ladder) -> bool:
-                return task.status != "open" or task.ladder is not ladder  # closed or re-planned
+            def changed(plan: int = plan) -> bool:
+                return task.status != "open" or task.plan != plan
 
-            if task.escalation_level >= len(ladder):
+            level = task.escalation_level
+            marks = [m for m in (task.ladder[level] if level < len(task.ladder) else None,
+                                 task.expires_at) if m is not None]
+            if not marks:
                 await workflow.wait_condition(changed)  # top of the ladder: only a re-plan
                 continue
-            delay = ladder[task.escalation_level] - workflow.now()
+            at = min(marks)
+            delay = at - workflow.now()
             if delay > timedelta(0):
+                expiring = at == task.expires_at
+                what = "到期" if expiring else self.escalation.level_name(level + 1)
                 try:
-                    await workflow.wait_condition(
-                        changed, timeout=delay,
-                        timeout_summary=f"{task.id} {level_name(task.escalation_level + 1)}")
+                    await workflow.wait_condition(changed, timeout=delay,
+                                                  timeout_summary=f"{task.id} {what}")
                     continue
                 except TimeoutError:
                     if changed():
                         continue
+            if task.expires_at is not None and workflow.now() >= task.expires_at:
+                task.status = "expired"
+                task.completed_at = workflow.now()
+                self._touch(task)
+                return
             await self._escalate(task)
 
     async def _escalate(self, task: Task) -> None:
         task.escalation_level += 1
-        task.version += 1
+        task.watchers = self._watchers(task)
+        self._touch(task)
         level = task.escalation_level
-        for notice in self._notices(task, level):
-            await workflow.execute_activity(notify, notice, start_to_close_timeout=ACTIVITY_TIMEOUT)
-        self._changed[task.id] = task
+        rule = self.escalation.levels[level - 1]
+        text = rule.text.format(title=task.title, due=local_text(task.due_at),
+                                share=f"{rule.share:g}")
+        message = f"【{rule.name}】{text}"
+        for role, dept, user in self._recipients(task, level):
+            await stubs.notify(Notice(
+                key=f"{task.id}:p{task.plan}:L{level}:{role}:{dept or '-'}", kind="escalation",
+                workflow_id=task.workflow_id, task_id=task.id, level=level,
+                recipient_role=role, recipient_department=dept, recipient_user=user,
+                message=message))
         await self.publish()
 
-    def _notices(self, task: Task, level: int) -> list[Notice]:
-        name = level_name(level)
-        due = local_text(task.due_at)
-        wf_id = task.workflow_id
-        if level == 1:
-            text = f"【{name}】{task.title} 将于 {due} 到期"
-            targets = [(task.assignee_role, task.assignee_department, task.assignee_user)]
-        elif level == 2:
-            text = f"【{name}】{task.title} 已于 {due} 超期，列入督办"
-            targets = [(COMMAND_LEAD, None, None)]
-            if task.assignee_department:
-                targets.insert(0, (DEPT_HEAD, task.assignee_department, None))
-        else:
-            text = f"【{name}】{task.title} 超期已达时限{self.shares[-1]:g}倍，请指挥中心负责人督办"
-            targets = [(COMMAND_LEAD, None, None)]
-        return [
-            Notice(key=f"{task.id}:p{task.plan}:L{level}:{role}:{dept or '-'}", workflow_id=wf_id,
-                   task_id=task.id, level=level, recipient_role=role,
-                   recipient_department=dept, recipient_user=user, message=text)
-            for role, dept, user in targets
-        ]
+    def _recipients(self, task: Task, level: int) -> list[tuple[str, str | None, str | None]]:
+        out = []
+        for r in self.escalation.levels[level - 1].notify:
+            if r.role == ASSIGNEE:
+                out.append((task.assignee_role, task.assignee_department, task.assignee_user))
+                continue
+            dept = task.assignee_department if r.department == ASSIGNEE else r.department
+            if r.department == ASSIGNEE and dept is None:
+                continue
+            out.append((r.role, dept, None))
+        return out
+
+    def _watchers(self, task: Task) -> list[Watcher]:
+        watchers: list[Watcher] = []
+        for level in range(1, task.escalation_level + 1):
+            if self.escalation.levels[level - 1].supervise:
+                watchers += [Watcher(role=role, department=dept)
+                             for role, dept, _ in self._recipients(task, level)
+                             if Watcher(role=role, department=dept) not in watchers]
+        return watchers
+
+    # -- bookkeeping ----------------------------------------------------------------------
+
+    def _touch(self, task: Task) -> None:
+        task.version += 1
+        self._changed[task.id] = task
+
+    def _settle(self) -> None:
+        self._settled.update(self._consumed)
+        self._consumed.clear()
+
+    async def _until(self, condition: Callable[[], bool]) -> None:
+        """wait_condition that also wakes when a background coroutine failed, so a fault
+        never leaves the case or an Update hanging: the Update is answered with the fault,
+        and the workflow fails visibly with it."""
+        await workflow.wait_condition(lambda: condition() or self.fault is not None)
+        if self.fault is not None and not condition():
+            raise ApplicationError(f"内部错误，操作未能完成: {self.fault}", type=FAULT,
+                                   non_retryable=True)
+
+    def _spawn(self, coro: Coroutine[Any, Any, None], name: str) -> None:
+        async def guarded() -> None:
+            try:
+                await coro
+            except Exception as err:  # noqa: BLE001  (recorded, then raised where awaited)
+                workflow.logger.exception("%s failed", name)
+                self.fault = f"{name}: {err}"
+
+        asyncio.create_task(guarded())
+
+    def _resume(self, state: BoardState) -> None:
+        self._seq = state.seq
+        for task in state.tasks:
+            self.tasks[task.id] = task
+            self._spawn(self._watch(task), f"ladder of {task.id}")
+        for pending in state.pending:
+            task = self.tasks.get(pending.task_id)
+            approval = self.tasks.get(pending.approval_id)
+            if task is None or approval is None:
+                continue
+            self.pending[task.id] = pending
+            self._spawn(self._decide(task, approval, pending.action),
+                        f"approval {approval.id}")
+
+
+def actor_notice(workflow_id: str, actor: Actor, message: str, key: str) -> Notice:
+    """A status notice to one person (a reporter, a requester)."""
+    return Notice(key=f"{workflow_id}:{key}:{actor.username}", workflow_id=workflow_id,
+                  recipient_role=actor.role, recipient_department=actor.department,
+                  recipient_user=actor.username, message=message)

@@ -7,60 +7,64 @@ after an upheld 不满意), and three requests that need `command_lead`'s approv
 TaskBoard; the case moves as a small state machine over its status.
 """
 
-import asyncio
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 
 from temporalio import workflow
-from temporalio.exceptions import ApplicationError
+from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.catalogue import lookup_category
-    from activities.projection import project_incident
     from domain import search_attributes as sa
-    from domain.departments import DEPARTMENTS
     from domain.incident import (
+        DECISION_DATA,
         PROCESS,
         STATUS_NAMES,
+        CategoryInfo,
+        ExtendData,
         IncidentInput,
         IncidentState,
+        ParkData,
         Report,
     )
+    from domain.limits import MAX_REPORTS_KEPT
     from domain.roles import CITIZEN, COMMAND_LEAD, DISPATCHER, INSPECTOR, INTAKE, OFFICER
     from domain.tasks import (
         CONFLICT,
-        INVALID,
-        Actor,
+        ActionResult,
+        Approval,
         DecisionSpec,
         Limit,
-        Notice,
+        Projection,
         Task,
         TaskAction,
     )
     from domain.timefmt import SHANGHAI, local_text
-    from workflows.human_tasks import ACTIVITY_TIMEOUT, TaskBoard
+    from workflows import stubs
+    from workflows.human_tasks import TaskBoard, actor_notice, invalid
 
-VOID = DecisionSpec(name="void", label="作废", comment_required=True, closes=False)
-FILE = [DecisionSpec(name="accept", label="立案"),
+APPROVAL = Approval(role=COMMAND_LEAD)
+VOID = DecisionSpec(name="void", label="作废", comment_required=True, closes=False,
+                    approval=APPROVAL)
+FILE = [DecisionSpec(name="accept", label="立案", data="accept"),
         DecisionSpec(name="reject", label="不予立案", comment_required=True), VOID]
-DISPATCH = [DecisionSpec(name="dispatch", label="派遣", data_required=["department"]), VOID]
-HANDLE = [DecisionSpec(name="done", label="办结", data_required=["result"]),
+DISPATCH = [DecisionSpec(name="dispatch", label="派遣", data="dispatch"), VOID]
+HANDLE = [DecisionSpec(name="done", label="办结", data="done"),
           DecisionSpec(name="return", label="回退", comment_required=True),
-          DecisionSpec(name="extend", label="申请延期", comment_required=True, closes=False),
-          DecisionSpec(name="park", label="申请挂账", comment_required=True,
-                       data_required=["resume_on"], closes=False)]
+          DecisionSpec(name="extend", label="申请延期", comment_required=True, data="extend",
+                       closes=False,
+                       approval=Approval(role=COMMAND_LEAD, data="approve_extension")),
+          DecisionSpec(name="park", label="申请挂账", comment_required=True, data="park",
+                       closes=False, approval=APPROVAL)]
 VERIFY = [DecisionSpec(name="pass", label="核查通过"),
           DecisionSpec(name="fail", label="返工", comment_required=True)]
 EVALUATE = [DecisionSpec(name="satisfied", label="满意"),
             DecisionSpec(name="unsatisfied", label="不满意", comment_required=True)]
 REVIEW = [DecisionSpec(name="uphold", label="不满意属实，重新处置", comment_required=True),
           DecisionSpec(name="dismiss", label="维持结案", comment_required=True)]
-APPROVE = [DecisionSpec(name="approve", label="批准"),
-           DecisionSpec(name="refuse", label="不批准", comment_required=True)]
 
 MAX_EXTENSIONS = 2  # the second one only when command_lead approves it explicitly
-MAX_EXTENSION_HOURS = 2000
 MAX_PARK_DAYS = 366
 TERMINAL = ("closed", "rejected", "voided")
+LOOKUP_CATEGORY = "lookup_category"
 
 
 @workflow.defn
@@ -68,20 +72,22 @@ class IncidentWorkflow:
     @workflow.init
     def __init__(self, inp: IncidentInput) -> None:
         self.inp = inp
-        self.board = TaskBoard(PROCESS, inp.id, inp.policy.ladder_shares, publish=self._save)
+        self.board = TaskBoard(
+            process=PROCESS, case_id=inp.id, escalation=inp.policy.escalation,
+            publish=self._save, data_models=DECISION_DATA,
+            approval_limit=inp.policy.approval_limit, on_approved=self._apply,
+            request_context=self._request_context)
+        first = Report(source=inp.source, reporter=inp.reporter, description=inp.description,
+                       location=inp.location, photos=inp.photos, at=inp.reported_at)
         self.state = IncidentState(
             id=inp.id, workflow_id=workflow.info().workflow_id, status="filing",
             source=inp.source, reporter=inp.reporter.username, category=inp.category,
             area_class=inp.area_class, description=inp.description, location=inp.location,
             street=inp.street, photos=inp.photos, reported_at=inp.reported_at,
             external_ref=inp.external_ref, city_deadline=inp.city_deadline,
-            reports=[Report(source=inp.source, reporter=inp.reporter,
-                            description=inp.description, location=inp.location,
-                            photos=inp.photos, at=inp.reported_at)],
+            reports=[first], reporters=[inp.reporter.username], evaluable=inp.evaluable,
         )
         self.state.suggested_department = self._suggest()
-        self.pending: dict[str, Task] = {}  # open approval task per requesting task id
-        self._notices: list[Notice] = []
         self._published_status: str | None = None
 
     @workflow.run
@@ -106,7 +112,7 @@ class IncidentWorkflow:
             self.state.status = "rejected"
             self.state.end_reason = task.comment
         elif task.decision == "accept":
-            code = task.data.get("category_code")
+            code = self.board.data_of(task).category_code
             if code and code != self.state.category.code:
                 await self._recategorise(code)
             self.state.filed_at = task.completed_at
@@ -117,7 +123,7 @@ class IncidentWorkflow:
                                self.inp.policy.dispatch_limit, DISPATCH,
                                context={"suggested_department": self.state.suggested_department})
         if task.decision == "dispatch":
-            self.state.department = task.data["department"]
+            self.state.department = self.board.data_of(task).department
             self.state.dispatched_at = task.completed_at
             self.state.dispatches += 1
             self.state.status = "handling"
@@ -133,9 +139,10 @@ class IncidentWorkflow:
             self.state.handle_due_at = None
             self.state.status = "dispatching"
         elif task.decision == "done":
+            done = self.board.data_of(task)
             self.state.handled_at = task.completed_at
-            self.state.result = task.data["result"]
-            self.state.result_photos = list(task.data.get("photos") or [])
+            self.state.result = done.result
+            self.state.result_photos = list(done.photos)
             self.state.status = "verifying"
 
     async def _parked(self) -> None:
@@ -153,7 +160,8 @@ class IncidentWorkflow:
             self.state.closed_at = task.completed_at
             due = self.state.handle_due_at
             self.state.on_time = bool(due and self.state.handled_at <= due)
-            self.state.status = "evaluating" if self.inp.source == "citizen" else "closed"
+            self.state.status = ("evaluating" if self.inp.source == "citizen"
+                                 and self.state.evaluable else "closed")
         elif task.decision == "fail":
             self.state.reworks += 1
             self.state.status = "handling"
@@ -195,9 +203,11 @@ class IncidentWorkflow:
     async def _recategorise(self, code: str) -> None:
         try:
             self.state.category = await workflow.execute_local_activity(
-                lookup_category, args=[code, self.state.area_class],
-                start_to_close_timeout=ACTIVITY_TIMEOUT)
-        except Exception:  # noqa: BLE001  (the API checked the code; keep the old one)
+                LOOKUP_CATEGORY, args=[code, self.state.area_class], result_type=CategoryInfo,
+                start_to_close_timeout=stubs.TIMEOUT)
+        except ActivityError as err:  # an unknown code (the API checks it first): keep ours
+            if not isinstance(err.cause, ApplicationError):
+                raise
             workflow.logger.warning("category %s not found; keeping %s", code,
                                     self.state.category.code)
             return
@@ -210,51 +220,24 @@ class IncidentWorkflow:
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self.state
 
-    # -- requests needing command_lead's approval: 延期, 挂账, 作废 ---------------------------
+    # -- what an approved request does: 延期, 挂账, 作废 -------------------------------------
 
-    async def _request(self, task: Task, action: TaskAction) -> Task:
-        """Open an approval task for `command_lead`; the requesting task stays open."""
-        context = {"request": action.decision, "for_task": task.id, "step": task.step,
-                   "requested_by": action.actor.username, "reason": action.comment,
-                   "data": action.data}
-        if action.decision == "extend":
-            context["extension_number"] = self.state.extensions + 1
-            context["current_due_at"] = task.due_at.isoformat() if task.due_at else None
-        label = next(d.label for d in task.decisions if d.name == action.decision)
-        approval = await self.board.open(
-            step="审批", step_code="approve", title=f"审批{label}：{self.state.id}",
-            role=COMMAND_LEAD, limit=self.inp.policy.approval_limit, decisions=APPROVE,
-            context=context)
-        self.pending[task.id] = approval
-        await self._save()
-        asyncio.create_task(self._decide(task, approval, action))
-        return approval
+    def _request_context(self, task: Task, action: TaskAction) -> dict:
+        if action.decision != "extend":
+            return {}
+        return {"extension_number": self.state.extensions + 1,
+                "current_due_at": task.due_at.isoformat() if task.due_at else None}
 
-    async def _decide(self, task: Task, approval: Task, request: TaskAction) -> None:
-        # A request is moot once its task is closed some other way (e.g. handled meanwhile).
-        await self.board.wait(approval, cancel_if=lambda: task.status != "open")
-        del self.pending[task.id]
-        if approval.decision == "approve" and task.status == "open":
-            await self._apply(task, request)
-        verdict = "已批准" if approval.decision == "approve" else "未批准"
-        if approval.comment:
-            verdict += f"（{approval.comment}）"
-        self._notices.append(self._notice_to(request.actor, f"{approval.title}：{verdict}",
-                                             approval.id))
-        await self._save()
-        self.board.release()
-
-    async def _apply(self, task: Task, request: TaskAction) -> None:
+    async def _apply(self, task: Task, request: TaskAction, approval: Task) -> None:
         if request.decision == "extend":
-            hours = request.data.get("working_hours")
-            until = parse_until(request.data.get("until"))
-            await self.board.replan(task, extra_hours=float(hours or 0), due=until)
+            ext = ExtendData.model_validate(request.data)
+            await self.board.replan(task, extra_hours=ext.working_hours or 0, due=ext.end())
             self.state.extensions += 1
             self.state.handle_due_at = task.due_at
         elif request.decision == "park":
             self.board.cancel(task)
             self.state.parked_until = datetime.combine(
-                date.fromisoformat(request.data["resume_on"]), time(0), SHANGHAI)
+                ParkData.model_validate(request.data).resume_on, time(0), SHANGHAI)
             self.state.status = "parked"
             self.state.handle_due_at = None
         elif request.decision == "void":
@@ -262,82 +245,58 @@ class IncidentWorkflow:
             self.state.status = "voided"
             self.state.end_reason = request.comment
 
-    # -- officer actions and repeated reports ----------------------------------------------
+    # -- people's actions and repeated reports ---------------------------------------------
 
     @workflow.update
-    async def act(self, action: TaskAction) -> dict:
-        task = self.board.tasks[action.task_id]
-        spec = next(d for d in task.decisions if d.name == action.decision)
-        if spec.closes:
-            self.board.complete(action)
-            await self.board.settled(task)
-            return {"task": task.model_dump(mode="json"), "case": self.state.summary()}
-        approval = await self._request(task, action)
-        return {"task": task.model_dump(mode="json"), "case": self.state.summary(),
-                "approval_task_id": approval.id}
+    async def act(self, action: TaskAction) -> ActionResult:
+        result = await self.board.act(action)
+        result.case = self.state.summary()
+        return result
 
     @act.validator
     def _validate_act(self, action: TaskAction) -> None:
-        task, spec = self.board.validate(action)
-        data = action.data
-        if not spec.closes and task.id in self.pending:
-            raise ApplicationError("a request for this task is already awaiting approval",
-                                   type=CONFLICT)
-        if spec.name == "dispatch" and data.get("department") not in DEPARTMENTS:
-            raise invalid(f"unknown department {data.get('department')!r}")
-        if spec.name == "done" and not isinstance(data.get("result"), str):
-            raise invalid("data.result must be text")
-        photos = data.get("photos")
-        if photos is not None and not (isinstance(photos, list)
-                                       and all(isinstance(p, str) for p in photos)):
-            raise invalid("data.photos must be a list of references")
-        if spec.name == "extend":
+        task, spec, data = self.board.validate(action)
+        if isinstance(data, ExtendData):
             self._check_extension(task, data)
         if spec.name == "park":
-            self._check_resume_on(data.get("resume_on"))
-        if task.step_code == "approve" and spec.name == "approve":
-            context = task.context
-            if (context.get("request") == "extend" and context.get("extension_number", 1) > 1
-                    and data.get("second_extension") is not True):
-                raise invalid("a second extension needs explicit approval: "
-                              "data.second_extension = true")
+            today = workflow.now().astimezone(SHANGHAI).date()
+            if not today < data.resume_on <= today + timedelta(days=MAX_PARK_DAYS):
+                raise invalid(f"data.resume_on must be after today and within "
+                              f"{MAX_PARK_DAYS} days")
+        context = task.context
+        if (task.step_code == "approve" and spec.name == "approve"
+                and context.get("request") == "extend" and context.get("extension_number", 1) > 1
+                and not data.second_extension):
+            raise invalid("a second extension needs explicit approval: "
+                          "data.second_extension = true")
 
-    def _check_extension(self, task: Task, data: dict) -> None:
+    def _check_extension(self, task: Task, data: ExtendData) -> None:
         if self.state.extensions >= MAX_EXTENSIONS:
             raise ApplicationError("no further extension: the case had "
                                    f"{self.state.extensions} already", type=CONFLICT)
-        hours, until = data.get("working_hours"), data.get("until")
-        if (hours is None) == (until is None):
-            raise invalid("extend needs data.working_hours or data.until (one of them)")
-        if hours is not None and not (isinstance(hours, int | float)
-                                      and 0 < hours <= MAX_EXTENSION_HOURS):
-            raise invalid(f"data.working_hours must be a number in (0, {MAX_EXTENSION_HOURS}]")
-        if until is not None:
-            end = parse_until(until)
-            if end is None:
-                raise invalid("data.until must be a date (YYYY-MM-DD) or a datetime with zone")
-            if task.due_at and end <= task.due_at:
-                raise invalid(f"data.until must be after the current deadline "
-                              f"{local_text(task.due_at)}")
-
-    def _check_resume_on(self, value: object) -> None:
-        try:
-            day = date.fromisoformat(str(value))
-        except ValueError:
-            raise invalid("data.resume_on must be a date, YYYY-MM-DD") from None
-        today = workflow.now().astimezone(SHANGHAI).date()
-        if not today < day <= today + timedelta(days=MAX_PARK_DAYS):
-            raise invalid(f"data.resume_on must be after today and within {MAX_PARK_DAYS} days")
+        end = data.end()
+        if end is not None and task.due_at and end <= task.due_at:
+            raise invalid(f"data.until must be after the current deadline "
+                          f"{local_text(task.due_at)}")
+        if end is not None and end > workflow.now() + timedelta(days=MAX_PARK_DAYS):
+            raise invalid(f"data.until must be within {MAX_PARK_DAYS} days")
 
     @workflow.signal
     async def join_report(self, report: Report) -> None:
-        """A repeat report (same category, nearby, recent) joins this case as a source."""
-        self.state.reports.append(report)
+        """A repeat report (same category, nearby, recent) joins this case as a source. The
+        case keeps a bounded number in full and counts the rest, so bursts of AI camera
+        reports cannot grow its state without bound."""
+        state = self.state
+        state.report_count += 1
+        if len(state.reports) < MAX_REPORTS_KEPT:
+            state.reports.append(report)
+        if report.reporter.username not in state.reporters:
+            state.reporters.append(report.reporter.username)
         if report.reporter.role == CITIZEN:
-            message = (f"您的上报已并入案件 {self.state.id}（{self.state.category.name}），"
-                       f"当前状态：{STATUS_NAMES[self.state.status]}")
-            self._notices.append(self._notice_to(report.reporter, message,
-                                                 f"joined{len(self.state.reports)}"))
+            message = (f"您的上报已并入案件 {state.id}（{state.category.name}），"
+                       f"当前状态：{STATUS_NAMES[state.status]}")
+            self.board.add_notice(actor_notice(state.workflow_id, report.reporter, message,
+                                               f"joined{state.report_count}"))
         await self._save()
 
     @workflow.query
@@ -353,15 +312,9 @@ class IncidentWorkflow:
     def _suggest(self) -> str:
         # 先属主后属地 for 部件, 先属地后属主 for 事件 (falls back to the owner department).
         category = self.state.category
-        if category.routing == "locality" and self.state.street in DEPARTMENTS:
+        if category.routing == "locality" and self.state.street:
             return self.state.street
         return category.department
-
-    def _notice_to(self, actor: Actor, message: str, key: str) -> Notice:
-        return Notice(key=f"{self.state.workflow_id}:{key}:{actor.username}",
-                      workflow_id=self.state.workflow_id, recipient_role=actor.role,
-                      recipient_department=actor.department, recipient_user=actor.username,
-                      message=message)
 
     def _status_updates(self) -> None:
         """Citizens who reported the case hear of each change of status."""
@@ -372,8 +325,8 @@ class IncidentWorkflow:
         citizens = {r.reporter.username: r.reporter for r in state.reports
                     if r.reporter.role == CITIZEN}
         for actor in citizens.values():
-            self._notices.append(self._notice_to(
-                actor, f"您上报的案件 {state.id}（{state.category.name}）："
+            self.board.add_notice(actor_notice(
+                state.workflow_id, actor, f"您上报的案件 {state.id}（{state.category.name}）："
                 f"{STATUS_NAMES[state.status]}", f"status{state.version}"))
 
     async def _save(self) -> None:
@@ -389,26 +342,8 @@ class IncidentWorkflow:
                 sa.CASE_STATUS.value_set(state.status),
                 sa.CASE_CATEGORY.value_set(state.category.code),
                 sa.CASE_DEPARTMENT.value_set(state.department or ""),
-                sa.CASE_OVERDUE.value_set(any(t.escalation_level >= 2 for t in open_tasks)),
+                sa.CASE_OVERDUE.value_set(any(t.watchers for t in open_tasks)),
             ])
-        notices, self._notices = self._notices, []
-        await workflow.execute_local_activity(
-            project_incident, args=[state, self.board.take_changed(), notices],
-            start_to_close_timeout=ACTIVITY_TIMEOUT)
-
-
-def invalid(message: str) -> ApplicationError:
-    return ApplicationError(message, type=INVALID)
-
-
-def parse_until(value: object) -> datetime | None:
-    """'2026-12-31' (end of that working day, 18:00 local) or an ISO datetime with zone."""
-    if not isinstance(value, str):
-        return None
-    try:
-        if len(value) == 10:
-            return datetime.combine(date.fromisoformat(value), time(18), SHANGHAI)
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else None
+        await stubs.project(Projection(
+            process=PROCESS, case=state.model_dump(mode="json", by_alias=True),
+            tasks=self.board.take_changed(), notices=self.board.take_notices()))

@@ -5,19 +5,22 @@ from typing import Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Response, status
 from pydantic import BaseModel, Field
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 from temporalio.client import WorkflowQueryFailedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from api.deps import CurrentUser, SessionDep, TemporalDep, actor_of
+from api.errors import responses
 from api.localtime import localize
 from api.reporting import Submission, submit
+from api.routers.tasks import Completion, precheck, task_out
 from api.stats import table
 from api.tables import export
-from db.models import IncidentRow
-from domain.incident import OPEN_STATUSES, Location, workflow_id_for
+from db.models import Category, IncidentReporter, IncidentRow, TaskRow
+from domain.incident import OPEN_STATUSES, PROCESS, IncidentState, Location, workflow_id_for
 from domain.roles import CITIZEN, SERVICE, allowed_source
-from domain.timefmt import SHANGHAI
+from domain.tasks import Task
+from domain.timefmt import SHANGHAI, local_json
 from workflows.incident import IncidentWorkflow
 
 router = APIRouter(prefix="/incidents", tags=["incidents"])
@@ -40,7 +43,40 @@ class IncidentReport(BaseModel):
 
 def visible_to(user: CurrentUser, reporters: set[str]) -> bool:
     """Citizens and machine accounts follow their own reports; staff see every case."""
-    return user.role not in (CITIZEN, SERVICE) or user.username in reporters
+    return not reporter_only(user) or user.username in reporters
+
+
+def reporter_only(user: CurrentUser) -> bool:
+    return user.role in (CITIZEN, SERVICE)
+
+
+PUBLIC_FIELDS = ("id", "workflow_id", "status", "category_code", "category_name", "department",
+                 "street", "report_count", "reported_at", "filed_at", "dispatched_at",
+                 "handled_at", "closed_at", "evaluation")
+
+
+def public_row(row: IncidentRow, username: str) -> dict[str, Any]:
+    """A case as a reporter sees it in a list: its public facts, and the report details only
+    when the first report was theirs (a joined reporter never sees another's text)."""
+    out = {k: getattr(row, k) for k in PUBLIC_FIELDS}
+    if row.reporter == username:
+        out |= {"description": row.description, "address": row.address, "lat": row.lat,
+                "lng": row.lng}
+    return localize(out)
+
+
+def public_case(state: IncidentState, tasks: list[Task], username: str) -> dict[str, Any]:
+    """A case as a reporter sees it: the case's public facts, their own reports, and the
+    tasks that are theirs (the evaluation); nobody else's identity, place or photos."""
+    case = {k: v for k, v in state.summary().items() if k in (
+        "id", "workflow_id", "status", "category", "street", "department", "report_count",
+        "reported_at", "filed_at", "dispatched_at", "handled_at", "closed_at", "result",
+        "end_reason", "evaluation")}
+    case["my_reports"] = [local_json(r.model_dump(exclude={"reporter"}))
+                          for r in state.reports if r.reporter.username == username]
+    case["tasks"] = [task_out(t).model_dump(mode="json") for t in tasks
+                     if t.assignee_user == username]
+    return case
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)
@@ -79,8 +115,9 @@ def list_incidents(user: CurrentUser, session: SessionDep, status_: str | None =
         limit: int = Query(100, ge=1, le=1000), offset: int = Query(0, ge=0)
         ) -> list[dict[str, Any]]:
     query = select(IncidentRow)
-    if user.role in (CITIZEN, SERVICE):
-        query = query.where(IncidentRow.reporter == user.username)
+    if reporter_only(user):  # their reports, joined ones included
+        query = query.where(col(IncidentRow.id).in_(select(IncidentReporter.case_id).where(
+            IncidentReporter.username == user.username)))
     if status_:
         query = query.where(IncidentRow.status == status_)
     if department:
@@ -94,7 +131,10 @@ def list_incidents(user: CurrentUser, session: SessionDep, status_: str | None =
                 & (col(IncidentRow.current_due_at) < datetime.now(UTC)))
         query = query.where(late if overdue else ~late)
     query = query.order_by(col(IncidentRow.reported_at).desc()).offset(offset).limit(limit)
-    return [localize(row.model_dump()) for row in session.exec(query).all()]
+    rows = session.exec(query).all()
+    if reporter_only(user):
+        return [public_row(row, user.username) for row in rows]
+    return [localize(row.model_dump()) for row in rows]
 
 
 @router.get("/stats")
@@ -123,10 +163,11 @@ def stats(user: CurrentUser, session: SessionDep,
     return export(result, format, name)
 
 
-@router.get("/{case_id}")
+@router.get("/{case_id}", responses=responses(401, 403, 404, 422, 503))
 async def get_incident(case_id: str, user: CurrentUser, client: TemporalDep,
                        session: SessionDep) -> dict[str, Any]:
-    """The case as its workflow sees it now (the source of truth, not the projection)."""
+    """The case as its workflow sees it now (the source of truth, not the projection).
+    Reporters see its public facts and their own reports only."""
     handle = client.get_workflow_handle(workflow_id_for(case_id))
     try:
         state = await handle.query(IncidentWorkflow.case)
@@ -134,21 +175,35 @@ async def get_incident(case_id: str, user: CurrentUser, client: TemporalDep,
     except RPCError as err:
         if err.status not in (RPCStatusCode.NOT_FOUND, RPCStatusCode.INVALID_ARGUMENT):
             raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE,
-                                f"the case's workflow cannot be read now: {err.message}"
-                                ) from err
+                                "the case's workflow cannot be read now") from err
         # Past Temporal's retention only the projection is left: show that, marked so.
         row = session.get(IncidentRow, case_id)
         if row is None:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, f"no case {case_id}") from err
-        if not visible_to(user, {row.reporter}):
+            raise HTTPException(status.HTTP_404_NOT_FOUND, "no such case") from err
+        reporters = set(session.exec(select(IncidentReporter.username).where(
+            IncidentReporter.case_id == case_id)).all()) | {row.reporter}
+        if not visible_to(user, reporters):
             raise HTTPException(status.HTTP_403_FORBIDDEN,
                                 "you may only follow your own reports") from err
+        if reporter_only(user):
+            return public_row(row, user.username) | {"archived": True}
         return localize(row.model_dump() | {"archived": True})
     except WorkflowQueryFailedError as err:
-        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, str(err)) from err
-    if not visible_to(user, state.reporters):
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE,
+                            "the case's workflow cannot be read now") from err
+    if not visible_to(user, set(state.reporters) | {state.reporter}):
         raise HTTPException(status.HTTP_403_FORBIDDEN, "you may only follow your own reports")
-    case = state.model_dump(by_alias=True)
-    case["tasks"] = [t.model_dump(exclude={"decisions", "data", "ladder"}) |
-                     {"allowed_decisions": t.allowed_decisions} for t in tasks]
-    return localize(case)
+    if reporter_only(user):
+        return public_case(state, tasks, user.username)
+    case = state.summary()
+    case["tasks"] = [task_out(t).model_dump(mode="json") for t in tasks]
+    return case
+
+
+@precheck(PROCESS)
+def check_category(session: Session, row: TaskRow, body: Completion) -> None:
+    """A category corrected at filing must be in the catalogue (the workflow cannot look)."""
+    code = body.data.get("category_code") if body.decision == "accept" else None
+    if code is not None and (not isinstance(code, str) or session.get(Category, code) is None):
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT,
+                            f"unknown category_code {str(code)[:20]!r}")

@@ -1,46 +1,124 @@
-"""One inbox and one way to act, for every process (DESIGN.md, principle 2)."""
+"""One inbox and one way to act, for every process (DESIGN.md, principle 2).
 
+Nothing here knows a process: a task's decisions, their data's JSON Schema (from the process
+registry) and who supervises it (from its process's ladder) come with the task. A process
+router may register a `precheck` for checks that need the database (a category code that must
+exist), which run before the action reaches the workflow.
+"""
+
+from collections.abc import Callable
 from typing import Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query, status
 from pydantic import BaseModel, Field
-from sqlalchemy import and_, or_
-from sqlmodel import col, select
+from sqlalchemy import and_, exists, or_
+from sqlmodel import Session, col, select
 
 from api.actions import send_action
 from api.deps import CurrentUser, SessionDep, TemporalDep, actor_of
-from api.localtime import localize
-from db.models import Category, TaskRow, User
-from domain.roles import COMMAND_LEAD, DEPT_HEAD
-from domain.tasks import TaskAction
+from api.errors import responses
+from api.localtime import LocalTime
+from db.models import TaskRow, TaskWatch, User
+from domain.limits import MAX_OFFSET, MAX_TEXT
+from domain.roles import ADMIN, AUDITOR
+from domain.tasks import DecisionSpec, Task, TaskAction
+from workflows.registry import processes
 
 router = APIRouter(prefix="/tasks", tags=["tasks"])
 
-OVERDUE_LEVEL = 2
+CLOSED = ("done", "expired", "cancelled")
+
+Precheck = Callable[[Session, TaskRow, "Completion"], None]
+_PRECHECKS: dict[str, Precheck] = {}
+
+
+def precheck(process: str) -> Callable[[Precheck], Precheck]:
+    """Register a check that needs the database, run before an action of `process` is sent."""
+
+    def register(fn: Precheck) -> Precheck:
+        _PRECHECKS[process] = fn
+        return fn
+
+    return register
 
 
 class Completion(BaseModel):
     decision: str = Field(min_length=1, max_length=40)
-    comment: str | None = Field(default=None, max_length=2000)
-    data: dict[str, Any] = {}
+    comment: str | None = Field(default=None, max_length=MAX_TEXT)
+    data: dict[str, Any] = Field(default={}, description="the decision's data; its JSON Schema "
+                                 "is the decision's `data_schema` in the task")
 
 
-def task_out(row: TaskRow) -> dict[str, Any]:
-    return localize({
-        "id": row.id, "workflow_id": row.workflow_id, "process": row.process,
-        "case_id": row.case_id, "step": row.step, "step_code": row.step_code,
-        "title": row.title, "assignee_role": row.assignee_role,
-        "assignee_department": row.assignee_department, "assignee_user": row.assignee_user,
-        "opened_at": row.opened_at, "due_at": row.due_at, "warn_at": row.warn_at,
-        "expires_at": row.expires_at, "escalation_level": row.escalation_level,
-        "supervised": row.escalation_level >= OVERDUE_LEVEL,  # 督办
-        "status": row.status, "allowed_decisions": row.allowed_decisions,
-        "context": row.context or {},
-        "decision": row.decision, "actor": row.actor, "completed_at": row.completed_at,
-    })
+class DecisionOut(BaseModel):
+    name: str
+    label: str
+    comment_required: bool
+    closes: bool = Field(description="false: a request that leaves the task open")
+    approval_role: str | None = Field(None, description="who approves the request")
+    data_schema: dict[str, Any] | None = Field(None, description="JSON Schema of `data`")
 
 
-def assigned_to(user: User):
+class TaskOut(BaseModel):
+    id: str
+    workflow_id: str
+    process: str
+    case_id: str
+    step: str
+    step_code: str
+    title: str
+    assignee_role: str
+    assignee_department: str | None
+    assignee_user: str | None
+    opened_at: LocalTime | None
+    warn_at: LocalTime | None
+    due_at: LocalTime | None
+    expires_at: LocalTime | None
+    escalation_level: int
+    supervised: bool = Field(description="overdue and followed by supervisors (督办)")
+    status: Literal["open", "done", "expired", "cancelled"]
+    allowed_decisions: list[str]
+    decisions: list[DecisionOut]
+    context: dict[str, Any]
+    decision: str | None
+    actor: str | None
+    completed_at: LocalTime | None
+
+
+class ActionOut(BaseModel):
+    task: TaskOut
+    case: dict[str, Any] = Field(description="the case's new state")
+    approval_task_id: str | None = Field(None, description="the approval task a request opened")
+
+
+def decision_out(process: str, spec: DecisionSpec) -> DecisionOut:
+    models = processes().get(process)
+    model = models.data_models.get(spec.data) if models and spec.data else None
+    return DecisionOut(name=spec.name, label=spec.label, comment_required=spec.comment_required,
+                       closes=spec.closes,
+                       approval_role=spec.approval.role if spec.approval else None,
+                       data_schema=model.model_json_schema() if model else None)
+
+
+def task_out(row: TaskRow | Task) -> TaskOut:
+    if isinstance(row, Task):
+        specs, actor, supervised = row.decisions, row.actor.username if row.actor else None, \
+            bool(row.watchers) and row.status == "open"
+    else:
+        specs = [DecisionSpec.model_validate(d) for d in row.decisions or []]
+        actor, supervised = row.actor, row.supervised and row.status == "open"
+    return TaskOut(
+        id=row.id, workflow_id=row.workflow_id, process=row.process, case_id=row.case_id,
+        step=row.step, step_code=row.step_code, title=row.title,
+        assignee_role=row.assignee_role, assignee_department=row.assignee_department,
+        assignee_user=row.assignee_user, opened_at=row.opened_at, warn_at=row.warn_at,
+        due_at=row.due_at, expires_at=row.expires_at, escalation_level=row.escalation_level,
+        supervised=supervised, status=row.status,
+        allowed_decisions=[d.name for d in specs],
+        decisions=[decision_out(row.process, d) for d in specs], context=row.context or {},
+        decision=row.decision, actor=actor, completed_at=row.completed_at)
+
+
+def assigned_to(user: User) -> Any:
     return and_(
         TaskRow.assignee_role == user.role,
         or_(col(TaskRow.assignee_department).is_(None),
@@ -49,60 +127,71 @@ def assigned_to(user: User):
     )
 
 
-def supervised_by(user: User):
-    """Overdue tasks a supervisor follows: all for command_lead, own department for a head."""
-    overdue = and_(TaskRow.status == "open", TaskRow.escalation_level >= OVERDUE_LEVEL)
-    if user.role == COMMAND_LEAD:
-        return overdue
-    if user.role == DEPT_HEAD and user.department:
-        return and_(overdue, TaskRow.assignee_department == user.department)
-    return None
+def supervised_by(user: User) -> Any:
+    """Open tasks whose process's ladder put the caller's role (and department) on them."""
+    return and_(TaskRow.status == "open", exists().where(
+        TaskWatch.task_id == TaskRow.id, TaskWatch.role == user.role,
+        or_(TaskWatch.department == "", TaskWatch.department == (user.department or ""))))
 
 
-@router.get("")
+def open_for(user: User) -> Any:
+    return or_(and_(assigned_to(user), TaskRow.status == "open"), supervised_by(user))
+
+
+def closed_for(user: User) -> Any:
+    return and_(col(TaskRow.status).in_(CLOSED),
+                or_(assigned_to(user), TaskRow.actor == user.username))
+
+
+@router.get("", response_model=list[TaskOut], responses=responses(401, 422))
 def inbox(user: CurrentUser, session: SessionDep,
           status_: Literal["open", "done"] = Query("open", alias="status"),
-          process: str | None = None, limit: int = Query(200, ge=1, le=1000),
-          offset: int = Query(0, ge=0)) -> list[dict[str, Any]]:
-    """Tasks the caller may act on; supervisors also see the overdue tasks they follow."""
-    if status_ == "open":
-        mine = and_(assigned_to(user), TaskRow.status == "open")
-        watch = supervised_by(user)
-        where = or_(mine, watch) if watch is not None else mine
-    else:
-        where = and_(col(TaskRow.status).in_(("done", "expired", "cancelled")),
-                     or_(assigned_to(user), TaskRow.actor == user.username))
-    query = select(TaskRow).where(where)
+          process: str | None = Query(None, max_length=40),
+          limit: int = Query(200, ge=1, le=1000),
+          offset: int = Query(0, ge=0, le=MAX_OFFSET)) -> list[TaskOut]:
+    """Tasks the caller may act on, of every process; supervisors also see the overdue tasks
+    they follow (督办). `status=done`: tasks the caller closed or could have."""
+    query = select(TaskRow).where(open_for(user) if status_ == "open" else closed_for(user))
     if process:
         query = query.where(TaskRow.process == process)
-    query = query.order_by(col(TaskRow.due_at)).offset(offset).limit(limit)
+    order = col(TaskRow.due_at) if status_ == "open" else col(TaskRow.completed_at).desc()
+    query = query.order_by(order, col(TaskRow.id)).offset(offset).limit(limit)
     return [task_out(row) for row in session.exec(query).all()]
 
 
-@router.get("/{task_id}")
-def get_task(task_id: str, user: CurrentUser, session: SessionDep) -> dict[str, Any]:
+@router.get("/{task_id}", response_model=TaskOut, responses=responses(401, 403, 404, 422))
+def get_task(task_id: str, user: CurrentUser, session: SessionDep) -> TaskOut:
+    """One task, to whoever may see it in an inbox: its assignee, its supervisors, whoever
+    closed it, and auditors."""
     row = session.get(TaskRow, task_id)
     if row is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no task {task_id}")
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "no such task")
+    if user.role not in (AUDITOR, ADMIN) and session.exec(
+            select(TaskRow.id).where(TaskRow.id == task_id,
+                                     or_(open_for(user), closed_for(user)))).first() is None:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "this task is not yours to see")
     return task_out(row)
 
 
-@router.post("/{task_id}/complete")
+@router.post("/{task_id}/complete", response_model=ActionOut,
+             responses=responses(401, 403, 404, 409, 413, 422, 503))
 async def complete(task_id: str, body: Completion, user: CurrentUser, session: SessionDep,
-                   client: TemporalDep) -> dict[str, Any]:
-    """Act on a task. The owning workflow's validator decides 403/409/422 before any write."""
+                   client: TemporalDep) -> ActionOut:
+    """Act on a task. The owning workflow's validator decides 403/409/422 before anything is
+    written, so a rejected action leaves no trace in the history."""
     row = session.get(TaskRow, task_id)
     if row is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no task {task_id}")
-    code = body.data.get("category_code")
-    if code is not None and (not isinstance(code, str) or session.get(Category, code) is None):
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT,
-                            f"unknown category_code {code!r}")
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "no such task")
+    if row.status != "open":
+        raise HTTPException(status.HTTP_409_CONFLICT, f"任务已关闭 (task is {row.status})")
+    check = _PRECHECKS.get(row.process)
+    if check is not None:
+        check(session, row, body)
+    workflow_id = row.workflow_id
     session.close()  # don't hold a connection while the workflow works
     action = TaskAction(task_id=task_id, decision=body.decision, comment=body.comment,
                         data=body.data, actor=actor_of(user))
-    result = await send_action(client, row.workflow_id, action)
-    task = result["task"]
-    task["allowed_decisions"] = [d["name"] for d in task.pop("decisions", [])]
-    task.pop("ladder", None)
-    return localize(result)
+    result = await send_action(client, workflow_id, action)
+    return ActionOut(task=task_out(result.task), case=result.case,
+                     approval_task_id=result.approval_task_id)
+

@@ -234,13 +234,13 @@ def test_unknown_user_costs_a_hash_and_a_locked_one_none(
 
 
 async def test_temporal_unavailable_hides_the_error(monkeypatch: pytest.MonkeyPatch) -> None:
-    import worker
+    import temporal_client
     from api import deps
 
     async def refuse(*_: object) -> None:
         raise RuntimeError("connect to 10.9.8.7:7233 as root failed")
 
-    monkeypatch.setattr(worker, "connect", refuse)
+    monkeypatch.setattr(temporal_client, "connect", refuse)
     request = SimpleNamespace(app=SimpleNamespace(state=SimpleNamespace(temporal=None)))
     with pytest.raises(HTTPException) as err:
         await deps.temporal(request)  # type: ignore[arg-type]
@@ -251,7 +251,7 @@ async def test_temporal_unavailable_hides_the_error(monkeypatch: pytest.MonkeyPa
 def test_health_hides_the_error(monkeypatch: pytest.MonkeyPatch) -> None:
     from fastapi.testclient import TestClient
 
-    import worker
+    import temporal_client
     from api.main import app
     from api.routers import health
 
@@ -262,7 +262,7 @@ def test_health_hides_the_error(monkeypatch: pytest.MonkeyPatch) -> None:
         raise RuntimeError("connect to 10.9.8.7:7233 failed")
 
     monkeypatch.setattr(health, "get_engine", broken)
-    monkeypatch.setattr(worker, "connect", refuse)
+    monkeypatch.setattr(temporal_client, "connect", refuse)
     monkeypatch.setattr(app.state, "temporal", None, raising=False)
     r = TestClient(app).get("/health")  # no lifespan: the app's client stays unset
     assert r.status_code == 503

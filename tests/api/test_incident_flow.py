@@ -1,8 +1,10 @@
 """The incident case end to end over HTTP: dev server, real worker, real API."""
 
 import time
+from datetime import datetime, timedelta
 
-from tests.support import Api
+from domain.timefmt import SHANGHAI
+from tests.support import Api, record_history
 
 
 def test_full_loop_from_citizen_report_to_evaluation(api: Api) -> None:
@@ -28,7 +30,7 @@ def test_full_loop_from_citizen_report_to_evaluation(api: Api) -> None:
     assert r.json()["case"]["handle_due_at"]
 
     task = api.task("officer_jiugongmiao", case["id"], "处置")
-    r = api.act("officer_jiugongmiao", task["id"], "done", result="已清运", photos=["p/1.jpg"])
+    r = api.act("officer_jiugongmiao", task["id"], "done", result="已清运", photos=["https://img.ddk.gov.cn/p/1.jpg"])
     assert r.json()["case"]["status"] == "verifying"
 
     task = api.task("inspector", case["id"], "核查")
@@ -43,9 +45,11 @@ def test_full_loop_from_citizen_report_to_evaluation(api: Api) -> None:
 
     state = api.get(f"/incidents/{case['id']}", "citizen").json()
     assert state["status"] == "closed"
-    assert state["evaluation"] == "satisfied"
-    assert state["result"] == "已清运" and state["result_photos"] == ["p/1.jpg"]
-    assert state["open_task_ids"] == []
+    assert state["evaluation"] == "satisfied" and state["result"] == "已清运"
+    assert [r["description"] for r in state["my_reports"]] == ["路边暴露垃圾"]
+    staff = api.get(f"/incidents/{case['id']}", "intake").json()
+    assert staff["result_photos"] == ["https://img.ddk.gov.cn/p/1.jpg"]
+    assert staff["open_task_ids"] == [] and staff["reported_at"].endswith("+08:00")
     listed = api.get("/incidents", "intake", params={"status": "closed"}).json()
     assert case["id"] in [c["id"] for c in listed]
     done = api.get("/tasks", "intake", params={"status": "done"}).json()
@@ -55,6 +59,7 @@ def test_full_loop_from_citizen_report_to_evaluation(api: Api) -> None:
              if n["workflow_id"] == case["workflow_id"]]
     for word in ("待立案", "待派遣", "处置中", "待核查", "待评价", "已结案"):
         assert any(word in m for m in notes), (word, notes)
+    record_history(case["workflow_id"], "incident_http_evaluated")
 
 
 def test_return_then_rework(api: Api) -> None:
@@ -88,6 +93,7 @@ def test_return_then_rework(api: Api) -> None:
     assert r.json()["case"]["status"] == "closed"  # no evaluation for inspector reports
     row = next(c for c in api.get("/incidents", "command_lead").json() if c["id"] == case["id"])
     assert (row["returns"], row["reworks"], row["department"]) == (1, 1, "urban_mgmt")
+    record_history(case["workflow_id"], "incident_http_return_rework")
 
 
 def test_reject_at_filing(api: Api) -> None:
@@ -97,6 +103,7 @@ def test_reject_at_filing(api: Api) -> None:
     assert r.status_code == 200
     assert r.json()["case"]["status"] == "rejected"
     assert api.get(f"/incidents/{case['id']}", "citizen").json()["status"] == "rejected"
+    record_history(case["workflow_id"], "incident_http_rejected")
 
 
 def test_filing_may_correct_the_category(api: Api) -> None:
@@ -104,6 +111,7 @@ def test_filing_may_correct_the_category(api: Api) -> None:
     task = api.task("intake", case["id"])
     r = api.act("intake", task["id"], "accept", category_code="BJ0102")
     assert r.json()["case"]["category"]["code"] == "BJ0102"
+    record_history(case["workflow_id"], "incident_http_recategorised")
 
 
 def test_audit_reads_who_did_what_from_history(api: Api) -> None:
@@ -117,7 +125,8 @@ def test_audit_reads_who_did_what_from_history(api: Api) -> None:
         time.sleep(0.1)
     assert audit["process"] == "incident"
     events = [(e["event"], e["actor"], e["action"]) for e in audit["entries"]]
-    assert events[0] == ("started", "citizen", "report")
+    assert events[0] == ("started", "citizen", "start")
+    assert audit["entries"][0]["detail"]["category"].startswith("BJ0101")
     assert ("action", "intake", "reject") in events
     assert events[-1][0] == "completed" and events[-1][2] == "rejected"
     action = next(e for e in audit["entries"] if e["event"] == "action")
@@ -153,8 +162,17 @@ def test_repeated_ai_video_and_citizen_reports_join_the_open_case(api: Api) -> N
         "source": "citizen", "category_code": "SJ0102", "description": "我也看到了",
         "location": near})
     assert r.json()["joined"] is True and first["id"] in r.json()["message"]
-    case = api.get(f"/incidents/{first['id']}", "citizen").json()  # the joiner may follow it
-    assert [x["source"] for x in case["reports"]] == ["ai_video", "ai_video", "citizen"]
+    # The joiner follows the case: in their list, and its page shows their own report only.
+    listed = api.eventually(lambda: next((c for c in api.get("/incidents", "citizen").json()
+                                          if c["id"] == first["id"]), None))
+    assert "address" not in listed and "description" not in listed
+    case = api.get(f"/incidents/{first['id']}", "citizen").json()
+    assert [x["description"] for x in case["my_reports"]] == ["我也看到了"]
+    assert case["report_count"] == 3 and "reports" not in case
+    assert "AI 摄像头" not in str(case) and "ai_camera" not in str(case)
+    staff = api.get(f"/incidents/{first['id']}", "dispatcher").json()
+    assert [x["source"] for x in staff["reports"]] == ["ai_video", "ai_video", "citizen"]
+    record_history(first["workflow_id"], "incident_http_joined")
 
     far = {"lat": 29.4791, "lng": 106.4811}  # about 97 m east: a new case
     r = api.post("/incidents", "ai_camera", json={
@@ -171,17 +189,24 @@ def test_repeated_ai_video_and_citizen_reports_join_the_open_case(api: Api) -> N
 def test_city_dispatch_carries_reference_and_deadline(api: Api) -> None:
     body = {"source": "city_dispatch", "category_code": "BJ0101", "description": "市级下派",
             "location": {"lat": 29.4805, "lng": 106.4789}}
+    deadline = (datetime.now(SHANGHAI) + timedelta(hours=2)).replace(microsecond=0)
     r = api.post("/incidents", "city_platform", json=body)
     assert r.status_code == 422 and "external_ref" in r.json()["detail"]
     r = api.post("/incidents", "city_platform", json=body | {
         "external_ref": "CQ-1", "deadline": "2020-01-01T00:00:00+08:00"})
     assert r.status_code == 422 and "past" in r.json()["detail"]
     r = api.post("/incidents", "city_platform", json=body | {
-        "external_ref": "CQ-2026-7781", "deadline": "2099-01-01T18:00:00+08:00"})
+        "external_ref": "CQ-2026-7781", "deadline": deadline.isoformat()})
     assert r.status_code == 201
     case = api.get(f"/incidents/{r.json()['id']}", "dispatcher").json()
     assert case["external_ref"] == "CQ-2026-7781"
-    assert case["city_deadline"].startswith("2099-01-01T18:00:00+08:00")
+    assert case["city_deadline"] == deadline.isoformat()
+    api.act("intake", api.task("intake", case["id"])["id"], "accept")
+    api.act("dispatcher", api.task("dispatcher", case["id"])["id"], "dispatch",
+            department="urban_mgmt")
+    handling = api.task("officer_urban_mgmt", case["id"])
+    assert handling["due_at"] == deadline.isoformat()  # sooner than the catalogue's limit
+    record_history(case["workflow_id"], "incident_http_city_deadline")
 
 
 def test_extension_request_reaches_command_lead_through_the_inbox(api: Api) -> None:
@@ -207,3 +232,4 @@ def test_extension_request_reaches_command_lead_through_the_inbox(api: Api) -> N
     assert new_due > handle["due_at"]
     notes = api.get("/notifications", "officer_urban_mgmt").json()
     assert any(case["id"] in n["message"] and "已批准" in n["message"] for n in notes)
+    record_history(case["workflow_id"], "incident_http_extension")

@@ -47,16 +47,19 @@ async def act(handle: WorkflowHandle, step: str, user: Actor, decision: str,
         await asyncio.sleep(0.05)
     else:
         raise AssertionError(f"no open {step} task")
-    return await handle.execute_update(IncidentWorkflow.act, TaskAction(
+    result = await handle.execute_update(IncidentWorkflow.act, TaskAction(
         task_id=task.id, decision=decision, comment=comment, data=data, actor=user))
+    return result.model_dump()
 
 
 async def record(handle: WorkflowHandle, name: str) -> None:
-    """Save a finished history for the replay tests when RECORD_HISTORIES=1."""
-    if os.environ.get("RECORD_HISTORIES") == "1":
+    """Save a finished history for the replay tests when RECORD_HISTORIES=1. An existing file
+    is never overwritten: a change that running cases meet keeps the old histories."""
+    path = HISTORIES / f"{name}.json"
+    if os.environ.get("RECORD_HISTORIES") == "1" and not path.exists():
         history = await handle.fetch_history()
         recorded = {"workflow_id": handle.id, "history": json.loads(history.to_json())}
-        (HISTORIES / f"{name}.json").write_text(json.dumps(recorded))
+        path.write_text(json.dumps(recorded))
 
 
 INTAKE = Actor(username="intake", role="intake")

@@ -134,7 +134,7 @@ async def test_handling_limit_spanning_a_holiday_warns_and_goes_overdue_on_time(
     await act(handle, "evaluate", CITIZEN, "unsatisfied", "太慢了")
     await act(handle, "review", INTAKE, "dismiss", "已修复，超期另行考核")
     assert (await handle.result()).status == "closed"
-    await record(handle, "incident_escalated")
+    await record(handle, "incident_v2_escalated")
 
 
 async def test_evaluation_window_expires_and_the_case_closes(env: WorkflowEnvironment) -> None:
@@ -150,7 +150,7 @@ async def test_evaluation_window_expires_and_the_case_closes(env: WorkflowEnviro
     evaluation = next(t for t in tasks if t.step_code == "evaluate")
     assert evaluation.status == "expired"
     assert evaluation.expires_at - evaluation.opened_at == timedelta(days=3)
-    await record(handle, "incident_evaluation_expired")
+    await record(handle, "incident_v2_evaluation_expired")
 
 
 async def test_inspector_report_skips_filing(env: WorkflowEnvironment) -> None:
@@ -168,7 +168,7 @@ async def test_inspector_report_skips_filing(env: WorkflowEnvironment) -> None:
     assert (case.status, case.returns, case.reworks) == ("closed", 1, 1)
     assert [t.step_code for t in await handle.query(IncidentWorkflow.tasks)] == [
         "dispatch", "handle", "dispatch", "handle", "verify", "handle", "verify"]
-    await record(handle, "incident_return_rework")
+    await record(handle, "incident_v2_return_rework")
 
 
 async def test_rejected_after_a_category_correction(env: WorkflowEnvironment) -> None:
@@ -179,4 +179,4 @@ async def test_rejected_after_a_category_correction(env: WorkflowEnvironment) ->
     await act(handle, "file", INTAKE, "reject", "非城市管理事项")
     case = await handle.result()
     assert case.status == "rejected" and case.filed_at is None
-    await record(handle, "incident_rejected")
+    await record(handle, "incident_v2_rejected")

@@ -1,5 +1,7 @@
 """Replay every recorded history against today's workflow code: a change that would break
-running cases fails here (put it behind `workflow.patched`)."""
+running cases fails here (put it behind `workflow.patched`). Processes come from the registry,
+and a process without recorded histories fails too. Histories retired by a CHANGELOG entry
+live in tests/histories/retired/ and are not replayed."""
 
 import json
 from pathlib import Path
@@ -10,19 +12,21 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
 from tests.workflows.support import HISTORIES as RECORDED
-from worker import WORKFLOWS
+from workflows.registry import processes
 
 HISTORIES = sorted(RECORDED.glob("*.json"))
 
 
-def test_there_are_recorded_histories_for_every_workflow_type() -> None:
-    types = {p.stem.split("_")[0] for p in HISTORIES}
-    assert {"incident"} <= types
+@pytest.mark.parametrize("process", sorted(processes()))
+def test_every_process_has_recorded_histories(process: str) -> None:
+    mine = [p for p in HISTORIES if p.stem.startswith(f"{process}_")]
+    assert mine, f"no recorded histories for process {process!r} in {RECORDED}"
 
 
 @pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])
 async def test_replay(path: Path) -> None:
     recorded = json.loads(path.read_text())
     history = WorkflowHistory.from_json(recorded["workflow_id"], recorded["history"])
-    replayer = Replayer(workflows=WORKFLOWS, data_converter=pydantic_data_converter)
+    process = processes()[path.stem.split("_")[0]]
+    replayer = Replayer(workflows=[process.workflow], data_converter=pydantic_data_converter)
     await replayer.replay_workflow(history)

@@ -1,0 +1,86 @@
+"""The processes this back office runs: what the worker registers, what `/tasks` and `/audit`
+read, and what the replay test replays. A new process adds one entry here (or, for a process
+that lives outside the package, a module named in DDK_EXTRA_PROCESSES that calls
+`register`); the task board, `/tasks`, `/audit` and the worker stay as they are.
+
+Not workflow code: workflows never import this module.
+"""
+
+import importlib
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel
+from temporalio.client import Client, WorkflowHandle
+from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+
+from config import get_settings
+
+StartDescription = Callable[[dict[str, Any]], tuple[dict[str, Any] | None, dict[str, Any]]]
+
+
+@dataclass(frozen=True)
+class Process:
+    name: str  # e.g. "incident": the `process` of its tasks
+    label: str  # what people call it
+    workflow: type  # the @workflow.defn class
+    id_prefix: str  # workflow id = prefix + case id
+    activities: str | None = None  # module whose @activity.defn functions the worker runs
+    data_models: dict[str, type[BaseModel]] = field(default_factory=dict)  # decision data
+    describe_start: StartDescription | None = None  # (actor, detail) of the start, for /audit
+
+    def workflow_id(self, case_id: str) -> str:
+        return f"{self.id_prefix}{case_id}"
+
+    async def start(self, client: Client, case_id: str, arg: Any) -> WorkflowHandle:
+        """Start a case. An id is never reused, not even a closed case's."""
+        run = self.workflow.run  # type: ignore[attr-defined]
+        return await client.start_workflow(
+            run, arg, id=self.workflow_id(case_id), task_queue=get_settings().task_queue,
+            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+            id_conflict_policy=WorkflowIDConflictPolicy.FAIL)
+
+
+_PROCESSES: dict[str, Process] = {}
+
+
+def register(process: Process) -> Process:
+    _PROCESSES[process.name] = process
+    return process
+
+
+def _describe_incident(inp: dict[str, Any]) -> tuple[dict[str, Any] | None, dict[str, Any]]:
+    detail = {k: inp.get(k) for k in ("id", "source", "description", "street",
+                                       "external_ref", "city_deadline") if inp.get(k)}
+    if "category" in inp:
+        detail["category"] = f"{inp['category']['code']} {inp['category']['name']}"
+    return inp.get("reporter"), detail
+
+
+def _builtin() -> None:
+    from domain.incident import DECISION_DATA
+    from workflows.incident import IncidentWorkflow
+
+    register(Process(name="incident", label="城市运行管理服务平台 事件处置",
+                     workflow=IncidentWorkflow, id_prefix="incident-",
+                     activities="activities.incident", data_models=DECISION_DATA,
+                     describe_start=_describe_incident))
+
+
+def processes() -> dict[str, Process]:
+    if not _PROCESSES:
+        _builtin()
+        for module in filter(None, os.environ.get("DDK_EXTRA_PROCESSES", "").split(",")):
+            importlib.import_module(module.strip())  # it calls register()
+    return _PROCESSES
+
+
+def by_workflow_type(name: str) -> Process | None:
+    return next((p for p in processes().values() if p.workflow.__name__ == name), None)
+
+
+def by_workflow_id(workflow_id: str) -> Process | None:
+    return next((p for p in processes().values() if workflow_id.startswith(p.id_prefix)),
+                None)
