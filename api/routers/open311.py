@@ -328,7 +328,8 @@ async def create_request(
                      display_name=name or f"Open311 · {key.name}")
     outcome = await submit(session, await temporal(request), Submission(
         source="citizen", reporter=reporter, category_code=service_code, description=text,
-        location=location, street=street or None, photos=(media_url,) if media_url else ()))
+        location=location, street=street or None, photos=(media_url,) if media_url else (),
+        evaluable=False))  # its reporter cannot sign in to evaluate: it closes without one
     if outcome.joined:
         notice = f"您的上报已并入案件 {outcome.case_id}（同类问题已在处理中）"
     else:
