@@ -6,7 +6,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from domain.departments import DEPARTMENTS
-from domain.limits import MAX_REFS, MAX_TEXT, Ref
+from domain.limits import MAX_REFS, MAX_TEXT, Ref, ShortText
 from domain.roles import COMMAND_LEAD, DEPT_HEAD
 from domain.tasks import ASSIGNEE, Actor, EscalationPolicy, LadderLevel, Limit, Recipient
 from domain.timefmt import SHANGHAI, local_json
@@ -30,9 +30,10 @@ def workflow_id_for(case_id: str) -> str:
 
 
 class Location(BaseModel):
-    lat: float = Field(ge=-90, le=90)
-    lng: float = Field(ge=-180, le=180)
-    address: str | None = Field(default=None, max_length=500)
+    # NaN, Infinity and 1e400 (which JSON parsing turns into infinity) are no coordinates.
+    lat: float = Field(ge=-90, le=90, allow_inf_nan=False)
+    lng: float = Field(ge=-180, le=180, allow_inf_nan=False)
+    address: ShortText | None = None
 
 
 class CategoryInfo(BaseModel):
