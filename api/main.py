@@ -1,12 +1,27 @@
-"""The API: one small surface over every process's workflows."""
+"""The API: one small surface over every process's workflows.
+
+Bad input never reaches a workflow and never becomes a 500 (issue 6): bodies are capped at
+MAX_BODY_BYTES (413), invalid fields are 422 in FastAPI's documented shape without the input
+they carried, and anything unforeseen is a bare 500 whose traceback only the log sees.
+Under `/open311/v2/` the same errors come in the GeoReport error format.
+"""
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request, status
+from fastapi.exception_handlers import http_exception_handler
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import security
 from api.routers import audit, auth, categories, health, incidents, notifications, open311, tasks
+from api.validation import public_errors
+from domain.limits import MAX_BODY_BYTES
+
+TOO_LARGE = f"request body larger than {MAX_BODY_BYTES} bytes"
 
 
 @asynccontextmanager
@@ -16,12 +31,101 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     yield
 
 
+class BodyTooLarge(HTTPException):
+    """Raised from `receive` when a body passes the limit. An HTTPException, because FastAPI
+    turns any other error while reading a body into a 400 but lets this one through."""
+
+    def __init__(self) -> None:
+        super().__init__(status.HTTP_413_CONTENT_TOO_LARGE, TOO_LARGE)
+
+
+def too_large(path: str) -> Response:
+    if path.startswith(open311.PREFIX):
+        return open311.standard_error(path, status.HTTP_413_CONTENT_TOO_LARGE, TOO_LARGE)
+    return JSONResponse({"detail": TOO_LARGE}, status.HTTP_413_CONTENT_TOO_LARGE)
+
+
+class BodyLimit:
+    """Pure ASGI, so it sees the body as it streams: a declared Content-Length over the limit
+    is refused before a byte is read, and a chunked or under-declared body is counted and
+    stopped as soon as it passes the limit."""
+
+    def __init__(self, app: ASGIApp, limit: int = MAX_BODY_BYTES) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope["headers"]).get(b"content-length", b"")
+        if declared.isdigit() and int(declared) > self.limit:
+            await too_large(scope["path"])(scope, receive, send)
+            return
+        received = 0
+        started = False
+
+        async def counted() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.limit:
+                    raise BodyTooLarge
+            return message
+
+        async def watched(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counted, watched)
+        except BodyTooLarge:
+            # Read outside FastAPI's body handling (which answers it itself).
+            if started:
+                raise
+            await too_large(scope["path"])(scope, receive, send)
+
+
 app = FastAPI(
     title="大渡口区治理后台 Dadukou governance back office",
     description="Civic processes of Dadukou district as durable Temporal workflows. "
-                "Times are returned in Asia/Shanghai (+08:00).",
+                "Times are returned in Asia/Shanghai (+08:00). Request bodies are limited "
+                f"to {MAX_BODY_BYTES} bytes (413).",
     version="0.1.0",
     lifespan=lifespan,
 )
 for module in (auth, health, categories, incidents, tasks, audit, open311, notifications):
     app.include_router(module.router)
+app.add_middleware(BodyLimit)
+
+
+@app.exception_handler(RequestValidationError)
+async def invalid_input(request: Request, exc: RequestValidationError) -> Response:
+    """FastAPI's shape, `{"detail": [{"loc", "msg", "type"}]}`, without `input` and `ctx`:
+    they may be NaN or a lone surrogate (which no JSON encoder takes), megabytes, or
+    personal data."""
+    if request.url.path.startswith(open311.PREFIX):  # Open311Route answers its own routes
+        return open311.standard_error(request.url.path, status.HTTP_400_BAD_REQUEST,
+                                      "invalid request")
+    return JSONResponse({"detail": public_errors(exc.errors())},
+                        status.HTTP_422_UNPROCESSABLE_CONTENT)
+
+
+@app.exception_handler(HTTPException)
+async def http_error(request: Request, exc: HTTPException) -> Response:
+    """Unchanged, except under /open311/v2/: an unknown path or method there gets the
+    standard's format too."""
+    if request.url.path.startswith(open311.PREFIX):
+        return open311.standard_error(request.url.path, exc.status_code, str(exc.detail))
+    return await http_exception_handler(request, exc)
+
+
+@app.exception_handler(Exception)
+async def internal_error(request: Request, exc: Exception) -> Response:
+    """No exception text for callers. Starlette re-raises the exception after this answer,
+    so the server logs its traceback."""
+    if request.url.path.startswith(open311.PREFIX):
+        return open311.standard_error(request.url.path, 500, "internal error")
+    return JSONResponse({"detail": "internal error"}, status.HTTP_500_INTERNAL_SERVER_ERROR)
