@@ -5,6 +5,7 @@ from sqlmodel import select
 
 from api.deps import SessionDep
 from db.models import Category
+from domain.limits import ShortText
 
 router = APIRouter(tags=["categories"])
 
@@ -17,8 +18,8 @@ def category_row(c: Category) -> dict[str, Any]:
 
 
 @router.get("/categories")
-def list_categories(session: SessionDep, class_: str | None = None,
-                    major_class: str | None = None) -> list[dict[str, Any]]:
+def list_categories(session: SessionDep, class_: ShortText | None = None,
+                    major_class: ShortText | None = None) -> list[dict[str, Any]]:
     """The case catalogue. `limit` is the area-class B limit; `limits` has A, B and C."""
     query = select(Category).order_by(Category.code)
     if major_class:

@@ -1,10 +1,10 @@
 """Incident cases: report, follow, list (城市运行管理服务平台)."""
 
-from datetime import UTC, date, datetime, time, timedelta
-from typing import Any, Literal
+from datetime import UTC, datetime, time, timedelta
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, HTTPException, Query, Response, status
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, HTTPException, Path, Query, Response, status
+from pydantic import BaseModel, Field, field_validator
 from sqlmodel import Session, col, select
 from temporalio.client import WorkflowQueryFailedError
 from temporalio.service import RPCError, RPCStatusCode
@@ -18,6 +18,18 @@ from api.stats import table
 from api.tables import export
 from db.models import Category, IncidentReporter, IncidentRow, TaskRow
 from domain.incident import OPEN_STATUSES, PROCESS, IncidentState, Location, workflow_id_for
+from domain.limits import (
+    FIRST_DAY,
+    LAST_DAY,
+    MAX_AHEAD,
+    MAX_OFFSET,
+    MAX_REFS,
+    Day,
+    Ref,
+    ShortText,
+    Text,
+    within_reach,
+)
 from domain.roles import CITIZEN, SERVICE, allowed_source
 from domain.tasks import Task
 from domain.timefmt import SHANGHAI, local_json
@@ -26,19 +38,35 @@ from workflows.incident import IncidentWorkflow
 router = APIRouter(prefix="/incidents", tags=["incidents"])
 
 Source = Literal["citizen", "inspector", "ai_video", "city_dispatch"]
+# Case ids are a date and hex digits; a bound keeps odd path text away from the database.
+CaseId = Annotated[str, Path(max_length=64, pattern=r"^[A-Za-z0-9._-]+$")]
 
 
 class IncidentReport(BaseModel):
+    """A report. Every field is bounded (issue 6): the report becomes the case's workflow
+    input, or a Signal to the case it joins, so nothing here may grow its history unsafely.
+    Photos are references to stored files or URLs, never the bytes."""
+
     source: Source
-    category_code: str = Field(min_length=1, max_length=16)
-    description: str = Field(min_length=1, max_length=2000)
+    category_code: str = Field(pattern=r"^[A-Z]{2}[0-9]{4}$", description="e.g. BJ0101")
+    description: Text = Field(min_length=1)
     location: Location
-    street: str | None = None
-    photos: list[str] = Field(default=[], max_length=20)
-    external_ref: str | None = Field(default=None, max_length=64,
-                                     description="市级下派: the city's reference number")
-    deadline: datetime | None = Field(default=None,
-                                      description="市级下派: the city's handling deadline")
+    street: ShortText | None = Field(default=None, max_length=40,
+                                     description="a street or town code; wins over location")
+    photos: list[Ref] = Field(default=[], max_length=MAX_REFS,
+                              description="http(s) URLs or `media:` ids, never data: URLs")
+    external_ref: ShortText | None = Field(default=None, max_length=64,
+                                           description="市级下派: the city's reference number")
+    deadline: datetime | None = Field(
+        default=None, description="市级下派: the city's handling deadline, with a time zone, "
+                                  f"in the future and at most {MAX_AHEAD.days} days ahead")
+
+    @field_validator("deadline")
+    @classmethod
+    def _bounded_deadline(cls, value: datetime | None) -> datetime | None:
+        # The zone and the past are checked with the report (api.reporting); the bound here
+        # comes first, so no far-off date reaches any time-zone arithmetic.
+        return None if value is None else within_reach(value)
 
 
 def visible_to(user: CurrentUser, reporters: set[str]) -> bool:
@@ -79,7 +107,8 @@ def public_case(state: IncidentState, tasks: list[Task], username: str) -> dict[
     return case
 
 
-@router.post("", status_code=status.HTTP_201_CREATED)
+@router.post("", status_code=status.HTTP_201_CREATED,
+             responses=responses(401, 403, 413, 422, 503))
 async def report(body: IncidentReport, user: CurrentUser, session: SessionDep,
                  client: TemporalDep, response: Response) -> dict[str, Any]:
     """Report a case. A repeat (same category, within 50 m and 24 h of an open case, from
@@ -109,11 +138,11 @@ async def report(body: IncidentReport, user: CurrentUser, session: SessionDep,
 
 
 @router.get("")
-def list_incidents(user: CurrentUser, session: SessionDep, status_: str | None = Query(
-        None, alias="status"), department: str | None = None, category_code: str | None = None,
-        street: str | None = None, overdue: bool | None = None,
-        limit: int = Query(100, ge=1, le=1000), offset: int = Query(0, ge=0)
-        ) -> list[dict[str, Any]]:
+def list_incidents(user: CurrentUser, session: SessionDep, status_: ShortText | None = Query(
+        None, alias="status"), department: ShortText | None = None,
+        category_code: ShortText | None = None, street: ShortText | None = None,
+        overdue: bool | None = None, limit: int = Query(100, ge=1, le=1000),
+        offset: int = Query(0, ge=0, le=MAX_OFFSET)) -> list[dict[str, Any]]:
     query = select(IncidentRow)
     if reporter_only(user):  # their reports, joined ones included
         query = query.where(col(IncidentRow.id).in_(select(IncidentReporter.case_id).where(
@@ -139,8 +168,10 @@ def list_incidents(user: CurrentUser, session: SessionDep, status_: str | None =
 
 @router.get("/stats")
 def stats(user: CurrentUser, session: SessionDep,
-          from_: date | None = Query(None, alias="from", description="first day, Asia/Shanghai"),
-          to: date | None = Query(None, description="last day (inclusive), Asia/Shanghai"),
+          from_: Day | None = Query(None, alias="from", description=(
+              f"first day, Asia/Shanghai; {FIRST_DAY} to {LAST_DAY}")),
+          to: Day | None = Query(None, description=(
+              f"last day (inclusive), Asia/Shanghai; {FIRST_DAY} to {LAST_DAY}")),
           group_by: Literal["department", "category", "street", "source"] = "department",
           format: Literal["json", "csv", "xlsx"] = "json") -> Any:
     """Indicators per group for cases reported in [from, to]; definitions in the README."""
@@ -164,7 +195,7 @@ def stats(user: CurrentUser, session: SessionDep,
 
 
 @router.get("/{case_id}", responses=responses(401, 403, 404, 422, 503))
-async def get_incident(case_id: str, user: CurrentUser, client: TemporalDep,
+async def get_incident(case_id: CaseId, user: CurrentUser, client: TemporalDep,
                        session: SessionDep) -> dict[str, Any]:
     """The case as its workflow sees it now (the source of truth, not the projection).
     Reporters see its public facts and their own reports only."""
