@@ -6,6 +6,20 @@ start real cases through `api.reporting.submit`, the same path as `POST /inciden
 lists read the incident projection. Every error of `/open311/v2/` comes out in the
 standard's error format (`[{"code", "description"}]` or `<errors>`), never FastAPI's.
 Admins issue and revoke the API keys that `POST requests` needs under `/open311/keys`.
+
+Privacy of the public reads. `GET requests` and `GET requests/{id}` need no key: anyone can
+page through 90 days of cases. A request there shows what a public map of the district's
+work needs and nothing that could point at a person:
+- no `description` and no `media_url`: reporters type names, phone numbers and door numbers
+  into descriptions, and photos show faces, plates and the inside of homes;
+- `address` is the street or town the case lies in (新山村街道), never the reporter's text;
+- `lat`/`long` are rounded to 3 decimals: the centre of a grid cell about 100 m across
+  (0.001° is 111 m north-south and 97 m east-west here), so no single house can be picked
+  out, while a map still shows where the district is working;
+- no reporter. Staff read the full case through `GET /incidents/{id}`.
+
+An Open311 reporter cannot sign in, so its cases close after verification without the
+citizen evaluation (评价) that `citizen` reports get.
 """
 
 import secrets
@@ -18,16 +32,18 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request, Res
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 from sqlmodel import Session, col, select
 
 from api.deps import SessionDep, require_roles, temporal
 from api.localtime import localize
 from api.reporting import Submission, submit
+from api.validation import MAX_MESSAGE, shown, summary
 from db.models import ApiKey, Category, IncidentRow, User
 from domain import geo
 from domain.departments import department_name
 from domain.incident import OPEN_STATUSES, STATUS_NAMES, Location
+from domain.limits import MAX_REF, MAX_SHORT_TEXT, Ref, ShortText, Text, in_date_range
 from domain.roles import ADMIN, CITIZEN
 from domain.tasks import Actor, Limit
 from domain.timefmt import SHANGHAI
@@ -42,7 +58,8 @@ STATUS_GROUPS = {"open": OPEN_STATUSES,
                  "closed": tuple(s for s in STATUS_NAMES if s not in OPEN_STATUSES)}
 DEFAULT_WINDOW = timedelta(days=90)
 MAX_RESULTS = 1000
-MAX_DESCRIPTION = 4000  # the standard's limit
+PUBLIC_DECIMALS = 3  # coordinates shown to anyone: a grid cell about 100 m across
+PREFIX = "/open311/v2/"
 # XML: a list's element name -> its items' element name.
 XML_ITEMS = {"services": "service", "service_requests": "request", "errors": "error",
              "endpoints": "endpoint", "formats": "format", "attributes": "attribute",
@@ -87,10 +104,22 @@ def reply(fmt: str, root: str, data: Any, code: int = status.HTTP_200_OK) -> Res
     return JSONResponse(data, code)
 
 
+def format_of(path: str) -> str:
+    """The format a path asks for (`…/requests.xml`), JSON when it names none we serve."""
+    last = path.rsplit("/", 1)[-1]
+    fmt = last.rsplit(".", 1)[-1] if "." in last else ""
+    return fmt if fmt in MEDIA_TYPES else "json"
+
+
+def standard_error(path: str, code: int, description: str) -> Response:
+    """An error in the standard's format, for `path`'s format. The app uses it for what
+    happens outside a route too: an unknown path, a body over the limit, a crash."""
+    return reply(format_of(path), "errors",
+                 [{"code": code, "description": shown(description, MAX_MESSAGE)}], code)
+
+
 def error_reply(request: Request, code: int, description: str) -> Response:
-    fmt = request.path_params.get("format")
-    return reply(fmt if fmt in MEDIA_TYPES else "json", "errors",
-                 [{"code": code, "description": description}], code)
+    return standard_error(request.url.path, code, description)
 
 
 class Open311Route(APIRoute):
@@ -106,9 +135,8 @@ class Open311Route(APIRoute):
             except Open311Error as err:
                 return error_reply(request, err.code, err.description)
             except RequestValidationError as err:
-                problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}"
-                                     for e in err.errors())
-                return error_reply(request, status.HTTP_400_BAD_REQUEST, problems)
+                # Never the input itself: it may be megabytes, or not encodable at all.
+                return error_reply(request, status.HTTP_400_BAD_REQUEST, summary(err.errors()))
             except HTTPException as err:
                 # api.reporting answers 422 for a bad report; the standard says 400.
                 code = (status.HTTP_400_BAD_REQUEST
@@ -125,15 +153,15 @@ class Open311Route(APIRoute):
 def check_format(fmt: str) -> str:
     if fmt not in MEDIA_TYPES:
         raise Open311Error(status.HTTP_400_BAD_REQUEST,
-                           f"unknown format {fmt!r}; use json or xml")
+                           f"unknown format {shown(fmt)!r}; use json or xml")
     return fmt
 
 
 def check_jurisdiction(jurisdiction_id: str | None) -> None:
     # Optional: this endpoint serves one jurisdiction only.
     if jurisdiction_id and jurisdiction_id != JURISDICTION:
-        raise Open311Error(status.HTTP_404_NOT_FOUND,
-                           f"jurisdiction {jurisdiction_id!r} not found; this is {JURISDICTION}")
+        raise Open311Error(status.HTTP_404_NOT_FOUND, f"jurisdiction {shown(jurisdiction_id)!r} "
+                                                      f"not found; this is {JURISDICTION}")
 
 
 def check_key(session: Session, api_key: str | None) -> ApiKey:
@@ -153,7 +181,8 @@ def parse_coordinate(name: str, text: str, bound: float) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise bad(f"{name} must be a decimal number, got {text!r}") from None
+        raise bad(f"{name} must be a decimal number, got {shown(text)!r}") from None
+    # NaN fails both comparisons; "inf" and "1e400" fail the bound.
     if not -bound <= value <= bound:
         raise bad(f"{name} must be between -{bound:g} and {bound:g}")
     return value
@@ -164,6 +193,9 @@ def parse_w3c(name: str, text: str) -> datetime:
         at = datetime.fromisoformat(text.strip())
     except ValueError:
         raise bad(f"{name} must be a W3C datetime, e.g. 2026-11-01T00:00:00+08:00") from None
+    # Years near datetime's ends overflow when the zone is converted or a window subtracted.
+    if not in_date_range(at):
+        raise bad(f"{name} must lie in the years 2000 to 2100")
     # Without an offset, a time means Dadukou's local time. Compare in UTC, as stored:
     # SQLite compares the text and would ignore the offset.
     return (at.replace(tzinfo=SHANGHAI) if at.tzinfo is None else at).astimezone(UTC)
@@ -171,6 +203,18 @@ def parse_w3c(name: str, text: str) -> datetime:
 
 def split_list(text: str) -> list[str]:
     return [part.strip() for part in text.split(",") if part.strip()]
+
+
+_REF = TypeAdapter(Ref)
+
+
+def is_photo_url(text: str) -> bool:
+    """A photo Open311 clients link to: an http(s) URL (`media:` ids are ours to give)."""
+    try:
+        _REF.validate_python(text)
+    except ValidationError:
+        return False
+    return text.startswith(("http://", "https://"))
 
 
 # --- services ------------------------------------------------------------------------------
@@ -211,7 +255,13 @@ def handling_notice(category: Category | None, area_class: str | None) -> str | 
     return f"处置时限{Limit(**limit).label()}" if limit else None
 
 
+def public_coordinate(value: float | None) -> float | None:
+    return None if value is None else round(value, PUBLIC_DECIMALS)
+
+
 def request_out(row: IncidentRow, category: Category | None) -> dict[str, Any]:
+    """A case as the public sees it (see the module's docstring): no description, no photos,
+    no reporter; the street or town for an address and a 100 m grid point for a place."""
     stamps = [row.reported_at, row.filed_at, row.dispatched_at, row.handled_at, row.closed_at]
     return {
         "service_request_id": row.id,
@@ -219,18 +269,16 @@ def request_out(row: IncidentRow, category: Category | None) -> dict[str, Any]:
         "status_notes": STATUS_NAMES.get(row.status, row.status),
         "service_name": row.category_name,
         "service_code": row.category_code,
-        "description": row.description,
         "agency_responsible": department_name(row.department) or CENTRE,
         "service_notice": handling_notice(category, row.area_class),
         "requested_datetime": w3c(row.reported_at),
         "updated_datetime": w3c(max((s for s in stamps if s), default=None)),
         "expected_datetime": w3c(row.handle_due_at or row.current_due_at),
-        "address": row.address,
+        "address": department_name(row.street) if row.street else None,
         "address_id": None,
         "zipcode": None,
-        "lat": row.lat,
-        "long": row.lng,
-        "media_url": None,  # the projection keeps no photos; GET /incidents/{id} has them
+        "lat": public_coordinate(row.lat),
+        "long": public_coordinate(row.lng),
     }
 
 
@@ -267,7 +315,7 @@ def discovery(format: str, request: Request) -> Response:
 
 @v2.get("/services.{format}")
 def list_services(format: str, session: SessionDep,
-                  jurisdiction_id: str | None = None) -> Response:
+                  jurisdiction_id: ShortText | None = None) -> Response:
     fmt = check_format(format)
     check_jurisdiction(jurisdiction_id)
     rows = session.exec(select(Category).order_by(Category.code)).all()
@@ -275,29 +323,32 @@ def list_services(format: str, session: SessionDep,
 
 
 @v2.get("/services/{service_code}.{format}")
-def get_service(service_code: str, format: str, session: SessionDep,
-                jurisdiction_id: str | None = None) -> Response:
+def get_service(service_code: ShortText, format: str, session: SessionDep,
+                jurisdiction_id: ShortText | None = None) -> Response:
     fmt = check_format(format)
     check_jurisdiction(jurisdiction_id)
     category = session.get(Category, service_code)
     if category is None:
-        raise Open311Error(status.HTTP_404_NOT_FOUND, f"service_code {service_code!r} not found")
+        raise Open311Error(status.HTTP_404_NOT_FOUND,
+                           f"service_code {shown(service_code)!r} not found")
     return reply(fmt, "service_definition", service_definition(category))
 
 
 @v2.post("/requests.{format}")
 async def create_request(
         format: str, request: Request, session: SessionDep,
-        api_key: str | None = Form(None), jurisdiction_id: str | None = Form(None),
-        service_code: str | None = Form(None), lat: str | None = Form(None),
-        long: str | None = Form(None), address_string: str | None = Form(None),
-        address_id: str | None = Form(None), description: str | None = Form(None),
-        media_url: str | None = Form(None),
-        street: str | None = Form(None, alias="attribute[street]"),
-        first_name: str | None = Form(None), last_name: str | None = Form(None),
-        email: str | None = Form(None), phone: str | None = Form(None)) -> Response:
+        api_key: ShortText | None = Form(None), jurisdiction_id: ShortText | None = Form(None),
+        service_code: ShortText | None = Form(None), lat: ShortText | None = Form(None),
+        long: ShortText | None = Form(None), address_string: ShortText | None = Form(None),
+        address_id: ShortText | None = Form(None), description: Text | None = Form(None),
+        media_url: ShortText | None = Form(None, max_length=MAX_REF),
+        street: ShortText | None = Form(None, alias="attribute[street]"),
+        first_name: ShortText | None = Form(None), last_name: ShortText | None = Form(None),
+        email: ShortText | None = Form(None), phone: ShortText | None = Form(None)) -> Response:
     """Report a case. Every field is optional here and checked below, so that a bad report
-    gets the standard's 400/403/404 rather than FastAPI's 422."""
+    gets the standard's 400/403/404 rather than FastAPI's 422. Every field is bounded
+    (`description` 2000 characters, `media_url` 500, the others 200): the report becomes a
+    case's workflow input."""
     fmt = check_format(format)
     check_jurisdiction(jurisdiction_id)
     # The standard sends api_key in the body; some clients put it in the query string.
@@ -306,24 +357,24 @@ async def create_request(
         raise bad("service_code was not provided")
     category = session.get(Category, service_code)
     if category is None:
-        raise Open311Error(status.HTTP_404_NOT_FOUND, f"service_code {service_code!r} not found")
+        raise Open311Error(status.HTTP_404_NOT_FOUND,
+                           f"service_code {shown(service_code)!r} not found")
     if not lat or not long:
         # No geocoder here: cases are routed by the street their coordinates fall in.
         raise bad("lat and long are required: Dadukou locates reports by coordinates, and "
                   "address_string or address_id alone cannot be geocoded here")
     location = Location(lat=parse_coordinate("lat", lat, 90),
                         lng=parse_coordinate("long", long, 180),
-                        address=(address_string or "").strip()[:500] or None)
+                        address=(address_string or "").strip() or None)
     if street and street not in geo.STREETS:
-        raise bad(f"attribute[street] {street!r} is not one of {', '.join(geo.STREETS)}")
-    text = (description or "").strip() or category.name  # optional in the standard
-    if len(text) > MAX_DESCRIPTION:
-        raise bad(f"description is longer than {MAX_DESCRIPTION} characters")
-    if media_url and not media_url.startswith(("http://", "https://")):
-        raise bad("media_url must be an http(s) URL")
+        raise bad(f"attribute[street] {shown(street)!r} is not one of {', '.join(geo.STREETS)}")
+    # Optional in the standard, whose own limit is 4000 characters; a case keeps 2000.
+    text = (description or "").strip() or category.name
+    if media_url and not is_photo_url(media_url):
+        raise bad(f"media_url must be an http(s) URL of at most {MAX_REF} characters")
 
     # Contact details stay out of the case: only the name is shown to staff.
-    name = f"{last_name or ''}{first_name or ''}".strip()
+    name = f"{last_name or ''}{first_name or ''}".strip()[:MAX_SHORT_TEXT]
     reporter = Actor(username=f"open311:{key.name}", role=CITIZEN,
                      display_name=name or f"Open311 · {key.name}")
     outcome = await submit(session, await temporal(request), Submission(
@@ -341,22 +392,22 @@ async def create_request(
 
 
 @v2.get("/tokens/{token}.{format}")
-def get_token(token: str, format: str, session: SessionDep,
-              jurisdiction_id: str | None = None) -> Response:
+def get_token(token: ShortText, format: str, session: SessionDep,
+              jurisdiction_id: ShortText | None = None) -> Response:
     """Ids are given at once, so a token is simply the case id."""
     fmt = check_format(format)
     check_jurisdiction(jurisdiction_id)
     if session.get(IncidentRow, token) is None:
-        raise Open311Error(status.HTTP_404_NOT_FOUND, f"token {token!r} not found")
+        raise Open311Error(status.HTTP_404_NOT_FOUND, f"token {shown(token)!r} not found")
     return reply(fmt, "service_requests", [{"service_request_id": token, "token": token}])
 
 
 @v2.get("/requests.{format}")
 def list_requests(
-        format: str, session: SessionDep, service_request_id: str | None = None,
-        service_code: str | None = None, start_date: str | None = None,
-        end_date: str | None = None, status_: str | None = Query(None, alias="status"),
-        jurisdiction_id: str | None = None) -> Response:
+        format: str, session: SessionDep, service_request_id: Text | None = None,
+        service_code: Text | None = None, start_date: ShortText | None = None,
+        end_date: ShortText | None = None, status_: ShortText | None = Query(None, alias="status"),
+        jurisdiction_id: ShortText | None = None) -> Response:
     """Newest first, at most 1000; the last 90 days unless dates are given. A list of
     service_request_id overrides every other filter, as the standard says."""
     fmt = check_format(format)
@@ -380,7 +431,8 @@ def list_requests(
             wanted = split_list(status_)
             unknown = [s for s in wanted if s not in STATUS_GROUPS]
             if unknown or not wanted:
-                raise bad(f"status must be open or closed (comma-separated), got {status_!r}")
+                raise bad(f"status must be open or closed (comma-separated), got "
+                          f"{shown(status_)!r}")
             query = query.where(col(IncidentRow.status).in_(
                 [s for group in wanted for s in STATUS_GROUPS[group]]))
     query = query.order_by(col(IncidentRow.reported_at).desc()).limit(MAX_RESULTS)
@@ -388,14 +440,14 @@ def list_requests(
 
 
 @v2.get("/requests/{service_request_id}.{format}")
-def get_request(service_request_id: str, format: str, session: SessionDep,
-                jurisdiction_id: str | None = None) -> Response:
+def get_request(service_request_id: ShortText, format: str, session: SessionDep,
+                jurisdiction_id: ShortText | None = None) -> Response:
     fmt = check_format(format)
     check_jurisdiction(jurisdiction_id)
     row = session.get(IncidentRow, service_request_id)
     if row is None:
         raise Open311Error(status.HTTP_404_NOT_FOUND,
-                           f"service_request_id {service_request_id!r} not found")
+                           f"service_request_id {shown(service_request_id)!r} not found")
     return reply(fmt, "service_requests", requests_out(session, [row]))
 
 

@@ -145,8 +145,9 @@ def test_post_json_starts_a_real_case(api: Api) -> None:
     assert req["status"] == "open" and req["status_notes"] == "待立案"
     assert req["agency_responsible"] == "大渡口区城市运行管理中心"  # not dispatched yet
     assert req["service_code"] == "BJ0101" and req["service_name"] == "上水井盖"
-    assert req["description"] == "人行道井盖缺失"
-    assert req["address"] == "新山村街道 测试路1号" and req["lat"] and req["long"]
+    # Public: the street, not the reporter's address; no description, no photos.
+    assert req["address"] == "新山村街道" and req["lat"] and req["long"]
+    assert "description" not in req and "media_url" not in req
     assert req["requested_datetime"].endswith("+08:00")
     assert req["expected_datetime"].endswith("+08:00")
     assert req["address_id"] is None and req["zipcode"] is None
@@ -185,10 +186,41 @@ def test_post_xml_with_street_name_and_photo(api: Api) -> None:
     assert xml.findtext("request/status") == "open"
     assert xml.findtext("request/service_code") == "SJ0101"
     assert xml.findtext("request/requested_datetime").endswith("+08:00")
+    assert xml.findtext("request/address") == "八桥镇"
+    assert xml.find("request/media_url") is None and xml.find("request/description") is None
 
     case = api.get(f"/incidents/{case_id}", "intake").json()
     assert case["street"] == "baqiao"  # the named street wins over the coordinates
-    assert case["photos"] == ["https://example.com/p/1.jpg"]
+    assert case["photos"] == ["https://example.com/p/1.jpg"]  # staff see it all
+    assert case["description"] == "路边暴露垃圾"
+
+
+def test_public_reads_show_no_personal_text_and_a_coarse_place(api: Api) -> None:
+    """Anyone may read requests: what a reporter typed never shows, and the place is a
+    100 m grid point, in every public read, JSON and XML."""
+    lat, lng = 29.497234, 106.468987  # in 新山村街道; no other test reports BJ0103
+    typed = {"description": "王阿姨家门口 13800138000 井盖坏了",
+             "address_string": "新山村街道 幸福路7号3单元502",
+             "first_name": "阿姨", "last_name": "王", "email": "wang@example.com",
+             "phone": "13800138000", "media_url": "https://example.com/face.jpg"}
+    r = report(api, service_code="BJ0103", lat=str(lat), long=str(lng), **typed)
+    assert r.status_code == 201, r.text
+    case_id = r.json()[0]["service_request_id"]
+    req = wait_request(api, case_id)
+    assert (req["lat"], req["long"]) == (29.497, 106.469)
+    assert req["address"] == "新山村街道"
+
+    reads = [api.http.get(f"{V2}/requests/{case_id}.{fmt}") for fmt in ("json", "xml")]
+    reads += [api.http.get(f"{V2}/requests.{fmt}", params=params) for fmt in ("json", "xml")
+              for params in ({}, {"service_request_id": case_id}, {"status": "open"})]
+    for r in reads:
+        assert r.status_code == 200, r.text
+        assert case_id in r.text
+        for value in [*typed.values(), "幸福路", "13800138000", "王", str(lat), str(lng)]:
+            assert value not in r.text, (value, r.url)
+    root = ET.fromstring(reads[1].content)
+    assert root.findtext("request/lat") == "29.497"
+    assert root.findtext("request/long") == "106.469"
 
 
 def test_a_repeat_report_joins_the_open_case(api: Api) -> None:
@@ -291,6 +323,15 @@ def test_bad_reports_are_400_or_404(api: Api, fmt: str) -> None:
     assert_error(report(api, fmt, **{"attribute[street]": "atlantis"}), 400, fmt)
     assert_error(report(api, fmt, media_url="file:///etc/passwd"), 400, fmt)
     assert_error(report(api, fmt, description="x" * 4001), 400, fmt)
+    assert_error(report(api, fmt, description="x" * 2001), 400, fmt)  # a case keeps 2000
+    assert_error(report(api, fmt, description="a\u0000b"), 400, fmt)
+    assert_error(report(api, fmt, address_string="x" * 201), 400, fmt)
+    for coordinate in ("nan", "NaN", "inf", "-Infinity", "1e400"):
+        assert_error(report(api, fmt, lat=coordinate), 400, fmt)
+        assert_error(report(api, fmt, long=coordinate), 400, fmt)
+    for media_url in ("data:image/png;base64,iVBORw0KGgo=", "media:abc",
+                      "https://example.com/" + "p" * 490, "https://example.com/a b.jpg"):
+        assert_error(report(api, fmt, media_url=media_url), 400, fmt)
     assert "jurisdiction" in assert_error(report(api, fmt, jurisdiction_id="nyc.gov"), 404, fmt)
 
 
@@ -307,6 +348,43 @@ def test_bad_lookups(api: Api, fmt: str) -> None:
     assert_error(api.http.get(f"{V2}/requests.{fmt}", params={
         "start_date": now.isoformat(), "end_date": (now - timedelta(days=1)).isoformat()}),
         400, fmt)
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+@pytest.mark.parametrize("params", [
+    {"start_date": "0001-01-01T00:00:00Z"}, {"end_date": "9999-12-31T23:59:59Z"},
+    {"start_date": "0001-01-01T00:00:00+08:00"}, {"end_date": "0001-01-05T00:00:00Z"},
+    {"start_date": "9999-12-31T23:59:59-12:00"}, {"end_date": "2101-01-01T00:00:00+08:00"},
+    {"start_date": "1999-12-31"},
+])
+def test_dates_outside_2000_to_2100_are_400(api: Api, fmt: str, params: dict) -> None:
+    assert "2000" in assert_error(api.http.get(f"{V2}/requests.{fmt}", params=params), 400, fmt)
+
+
+def test_dates_at_the_ends_of_the_range_work(api: Api) -> None:
+    r = api.http.get(f"{V2}/requests.json", params={"start_date": "2000-01-01T00:00:00Z",
+                                                    "end_date": "2100-12-31T23:59:59-12:00"})
+    assert r.status_code == 200, r.text
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_a_body_over_64_kib_is_413_in_the_standard_format(api: Api, fmt: str) -> None:
+    description = assert_error(report(api, fmt, description="井" * 30_000), 413, fmt)
+    assert description == "request body larger than 65536 bytes"
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_unknown_paths_and_methods_answer_in_the_standard_format(api: Api, fmt: str) -> None:
+    assert_error(api.http.get(f"{V2}/nothing/here.{fmt}"), 404, fmt)
+    assert_error(api.http.delete(f"{V2}/requests.{fmt}"), 405, fmt)
+
+
+def test_error_descriptions_do_not_echo_long_input(api: Api) -> None:
+    code = "X" * 150
+    text = assert_error(api.http.get(f"{V2}/services/{code}.json"), 404)
+    assert code not in text and len(text) < 100
+    text = assert_error(api.http.get(f"{V2}/requests.json", params={"status": "p" * 190}), 400)
+    assert "p" * 50 not in text
 
 
 @pytest.mark.parametrize("path", ["discovery.csv", "services.yaml", "services/BJ0101.html",
