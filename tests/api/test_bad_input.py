@@ -1,10 +1,13 @@
 """Bad input gets a clear 401/403/404/409/422, and a rejected action writes no history."""
 
 import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 
+import httpx
 import pytest
 
-from tests.support import Api
+from tests.support import SPOTS, Api
 
 
 @pytest.fixture
@@ -137,3 +140,195 @@ def test_inbox_shows_only_what_the_caller_may_act_on(api: Api, filing_task) -> N
     for user in ("dispatcher", "officer_urban_mgmt", "citizen", "auditor"):
         assert task["id"] not in [t["id"] for t in api.get("/tasks", user).json()]
     assert api.get("/tasks", "intake", params={"status": "bogus"}).status_code == 422
+
+
+# --- input that could jam a case, or crash the API (issue 6) -------------------------------
+
+REPORT = {"source": "citizen", "category_code": "BJ0101", "description": "井盖破损",
+          "location": {"lat": 29.48, "lng": 106.48}}
+RAW_JSON = {"content-type": "application/json"}
+
+
+def assert_422(r: httpx.Response) -> list[dict]:
+    """A 422 in FastAPI's documented shape that carries nothing the caller sent."""
+    assert r.status_code == 422, r.text
+    detail = r.json()["detail"]  # valid JSON, even for NaN or a lone surrogate
+    assert isinstance(detail, list) and detail
+    for problem in detail:
+        assert set(problem) == {"loc", "msg", "type"}
+    return detail
+
+
+def test_a_body_over_64_kib_is_413(api: Api) -> None:
+    body = REPORT | {"description": "井" * 30_000}  # 90 KB in UTF-8
+    r = api.post("/incidents", "citizen", json=body)
+    assert r.status_code == 413, r.text
+    assert r.json() == {"detail": "request body larger than 65536 bytes"}
+
+
+def test_a_streamed_body_is_counted(api: Api) -> None:
+    """Without a Content-Length (chunked), the body is counted as it arrives."""
+    def chunks() -> Iterator[bytes]:
+        yield b'{"source": "citizen", "description": "'
+        for _ in range(100):
+            yield b"x" * 1000
+        yield b'"}'
+
+    r = api.http.post("/incidents", content=chunks(),
+                      headers=api.auth("citizen") | RAW_JSON)
+    assert r.status_code == 413, r.text
+    assert r.json() == {"detail": "request body larger than 65536 bytes"}
+
+
+@pytest.mark.parametrize("photos", [
+    [f"https://example.com/p/{i}.jpg" for i in range(21)],  # more than 20
+    ["https://example.com/" + "p" * 490],  # longer than 500 characters
+    ["data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk"],
+    ["IMG_0001.jpg"],  # not a URL or media: reference
+    ["media:abc\u0000def"],
+])
+def test_photos_are_bounded_references(api: Api, photos: list[str]) -> None:
+    assert_422(api.post("/incidents", "citizen", json=REPORT | {"photos": photos}))
+
+
+@pytest.mark.parametrize("change", [
+    {"description": "x" * 2001},
+    {"description": "a\u0000b"},
+    {"description": "bell \u0007"},
+    {"location": {"lat": 29.48, "lng": 106.48, "address": "x" * 201}},
+    {"external_ref": "x" * 65},
+    {"category_code": "BJ0101' OR 1=1"},
+])
+def test_text_fields_are_bounded_and_printable(api: Api, change: dict) -> None:
+    assert_422(api.post("/incidents", "citizen", json=REPORT | change))
+
+
+@pytest.mark.parametrize("coordinate", ["NaN", "Infinity", "-Infinity", "1e400"])
+def test_non_finite_coordinates_are_422(api: Api, coordinate: str) -> None:
+    raw = ('{"source": "citizen", "category_code": "BJ0101", "description": "x", '
+           f'"location": {{"lat": {coordinate}, "lng": 106.48}}}}')
+    r = api.http.post("/incidents", content=raw, headers=api.auth("citizen") | RAW_JSON)
+    detail = assert_422(r)
+    assert ["body", "location", "lat"] in [p["loc"] for p in detail]
+    assert "NaN" not in r.text and "Infinity" not in r.text
+
+
+def test_a_lone_surrogate_is_422(api: Api) -> None:
+    raw = ('{"source": "citizen", "category_code": "BJ0101", "description": "a\\ud800b", '
+           '"location": {"lat": 29.48, "lng": 106.48}}')
+    r = api.http.post("/incidents", content=raw, headers=api.auth("citizen") | RAW_JSON)
+    assert ["body", "description"] in [p["loc"] for p in assert_422(r)]
+
+
+def test_validation_errors_do_not_echo_input(api: Api) -> None:
+    secret = "张三 13800138000 " * 200  # personal and long
+    r = api.post("/incidents", "citizen", json=REPORT | {"description": secret})
+    assert_422(r)
+    assert "13800138000" not in r.text and len(r.content) < 2000
+    r = api.http.post("/incidents", content='{"description": "13800138000",',
+                      headers=api.auth("citizen") | RAW_JSON)  # broken JSON
+    assert_422(r)
+    assert "13800138000" not in r.text
+
+
+def test_offsets_past_the_bound_are_422(api: Api) -> None:
+    for offset in (2**63, 2**63 - 1, 1_000_001):
+        assert_422(api.get("/incidents", "intake", params={"offset": offset}))
+    assert api.get("/incidents", "intake", params={"offset": 1_000_000}).status_code == 200
+
+
+@pytest.mark.parametrize("params", [{"from": "0001-01-01"}, {"to": "9999-12-31"},
+                                    {"from": "1999-12-31"}, {"to": "2101-01-01"}])
+def test_stats_dates_outside_2000_to_2100_are_422(api: Api, params: dict) -> None:
+    assert_422(api.get("/incidents/stats", "command_lead", params=params))
+
+
+def test_stats_dates_at_the_ends_of_the_range_work(api: Api) -> None:
+    r = api.get("/incidents/stats", "command_lead", params={"from": "2000-01-01",
+                                                             "to": "2100-12-31"})
+    assert r.status_code == 200, r.text
+
+
+@pytest.mark.parametrize("deadline", [
+    "9999-12-31", "9999-12-31T23:59:59+08:00", "9999-12-31T23:59:59-12:00",
+    (datetime.now(UTC) + timedelta(days=367)).isoformat(),
+])
+def test_city_deadlines_more_than_a_year_ahead_are_422(api: Api, deadline: str) -> None:
+    body = REPORT | {"source": "city_dispatch", "external_ref": "CQ-2026-000001",
+                     "deadline": deadline}
+    detail = assert_422(api.post("/incidents", "city_platform", json=body))
+    assert ["body", "deadline"] in [p["loc"] for p in detail]
+
+
+@pytest.mark.parametrize("deadline", [
+    "0001-01-01T00:00:00+14:00", "2000-01-01T00:00:00+08:00",
+    (datetime.now() + timedelta(days=2)).replace(microsecond=0).isoformat(),  # no zone
+])
+def test_city_deadlines_in_the_past_or_without_zone_are_422(api: Api, deadline: str) -> None:
+    body = REPORT | {"source": "city_dispatch", "external_ref": "CQ-2026-000001",
+                     "deadline": deadline}
+    r = api.post("/incidents", "city_platform", json=body)
+    assert r.status_code == 422 and "deadline" in r.json()["detail"], r.text
+
+
+def test_case_paths_are_bounded(api: Api) -> None:
+    assert_422(api.get("/incidents/" + "x" * 65, "intake"))
+    assert_422(api.get("/incidents/a%00b", "intake"))
+    assert_422(api.get("/incidents", "intake", params={"status": "a\u0000b"}))
+
+
+def test_an_oversized_repeat_cannot_jam_the_case(api: Api) -> None:
+    """Repeats at the same spot would join this case; too large, they are refused before
+    they reach it, and the case keeps working."""
+    lat, lng = next(SPOTS)
+    here = {"lat": lat, "lng": lng, "address": "九宫庙街道"}
+    case = api.report(location=here)
+    repeat = REPORT | {"location": here}
+    huge = repeat | {"photos": ["data:image/jpeg;base64," + "A" * 70_000]}
+    assert api.post("/incidents", "citizen", json=huge).status_code == 413
+    many = repeat | {"photos": [f"https://example.com/{i}.jpg" for i in range(21)]}
+    assert_422(api.post("/incidents", "citizen", json=many))
+    long_text = repeat | {"description": "x" * 2001}
+    assert_422(api.post("/incidents", "citizen", json=long_text))
+
+    r = api.get(f"/incidents/{case['id']}", "intake")
+    assert r.status_code == 200, r.text
+    assert r.json()["report_count"] == 1
+    task = api.task("intake", case["id"])
+    r = api.act("intake", task["id"], "accept")
+    assert r.status_code == 200, r.text
+    assert r.json()["case"]["status"] == "dispatching"
+    # A repeat within bounds does join it: the refused ones would have.
+    r = api.post("/incidents", "citizen", json=repeat)
+    assert r.status_code == 200 and r.json()["id"] == case["id"], r.text
+
+
+def test_an_oversized_action_is_refused_and_the_case_keeps_working(api: Api,
+                                                                    filing_task) -> None:
+    case, task = filing_task
+    r = api.act("intake", task["id"], "reject", "x" * 70_000)
+    assert r.status_code == 413, r.text
+    assert api.act("intake", task["id"], "reject", "x" * 2001).status_code == 422
+    r = api.act("intake", task["id"], "accept")
+    assert r.status_code == 200, r.text
+
+
+def test_an_unforeseen_error_is_a_bare_500(database: str,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """The caller sees no exception text (Starlette re-raises it for the server's log)."""
+    from fastapi.testclient import TestClient
+
+    from api.main import app
+    from api.routers import categories, open311
+
+    def broken(*_: object) -> None:
+        raise RuntimeError("postgresql://ddk:hunter2@10.9.8.7/ddk")
+
+    monkeypatch.setattr(categories, "category_row", broken)
+    monkeypatch.setattr(open311, "service_out", broken)
+    client = TestClient(app, raise_server_exceptions=False)
+    r = client.get("/categories")
+    assert r.status_code == 500 and r.json() == {"detail": "internal error"}
+    r = client.get("/open311/v2/services.xml")
+    assert r.status_code == 500 and "<code>500</code>" in r.text
+    assert "hunter2" not in r.text
