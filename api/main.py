@@ -8,6 +8,7 @@ Under `/open311/v2/` the same errors come in the GeoReport error format.
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI, Request, status
 from fastapi.exception_handlers import http_exception_handler
@@ -22,6 +23,7 @@ from api.validation import public_errors
 from domain.limits import MAX_BODY_BYTES
 
 TOO_LARGE = f"request body larger than {MAX_BODY_BYTES} bytes"
+ERROR_OUT = "#/components/schemas/ErrorOut"  # api.errors: `{"detail"}`
 
 
 @asynccontextmanager
@@ -99,6 +101,29 @@ app = FastAPI(
 for module in (auth, health, categories, incidents, tasks, audit, open311, notifications):
     app.include_router(module.router)
 app.add_middleware(BodyLimit)
+
+_schema = app.openapi
+BODY_ERRORS = {"400": "the body cannot be read (not UTF-8, or a broken form)",
+               "413": TOO_LARGE}
+
+
+def openapi() -> dict[str, Any]:
+    """FastAPI's document, plus what happens before any route: every operation that takes a
+    body may answer 400 or 413; and GeoReport routes answer 400, never 422."""
+    if app.openapi_schema is None:
+        for path, operations in _schema()["paths"].items():
+            for operation in operations.values():
+                answers = operation["responses"]
+                if path.startswith(open311.PREFIX):
+                    answers.pop("422", None)
+                elif "requestBody" in operation:
+                    for code, text in BODY_ERRORS.items():
+                        answers.setdefault(code, {"description": text, "content": {
+                            "application/json": {"schema": {"$ref": ERROR_OUT}}}})
+    return app.openapi_schema
+
+
+app.openapi = openapi  # type: ignore[method-assign]
 
 
 @app.exception_handler(RequestValidationError)

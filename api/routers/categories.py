@@ -4,6 +4,7 @@ from fastapi import APIRouter
 from sqlmodel import select
 
 from api.deps import SessionDep
+from api.errors import responses
 from db.models import Category
 from domain.limits import ShortText
 
@@ -17,7 +18,7 @@ def category_row(c: Category) -> dict[str, Any]:
             "closing_condition": c.closing_condition}
 
 
-@router.get("/categories")
+@router.get("/categories", responses=responses(422))
 def list_categories(session: SessionDep, class_: ShortText | None = None,
                     major_class: ShortText | None = None) -> list[dict[str, Any]]:
     """The case catalogue. `limit` is the area-class B limit; `limits` has A, B and C."""

@@ -15,7 +15,7 @@ from api.localtime import localize
 from api.reporting import Submission, submit
 from api.routers.tasks import Completion, precheck, task_out
 from api.stats import table
-from api.tables import export
+from api.tables import MEDIA, export
 from db.models import Category, IncidentReporter, IncidentRow, TaskRow
 from domain.incident import OPEN_STATUSES, PROCESS, IncidentState, Location, workflow_id_for
 from domain.limits import (
@@ -38,6 +38,7 @@ from workflows.incident import IncidentWorkflow
 router = APIRouter(prefix="/incidents", tags=["incidents"])
 
 Source = Literal["citizen", "inspector", "ai_video", "city_dispatch"]
+XLSX = MEDIA["xlsx"]
 # Case ids are a date and hex digits; a bound keeps odd path text away from the database.
 CaseId = Annotated[str, Path(max_length=64, pattern=r"^[A-Za-z0-9._-]+$")]
 
@@ -137,7 +138,7 @@ async def report(body: IncidentReport, user: CurrentUser, session: SessionDep,
     return out
 
 
-@router.get("")
+@router.get("", responses=responses(401, 422))
 def list_incidents(user: CurrentUser, session: SessionDep, status_: ShortText | None = Query(
         None, alias="status"), department: ShortText | None = None,
         category_code: ShortText | None = None, street: ShortText | None = None,
@@ -166,7 +167,9 @@ def list_incidents(user: CurrentUser, session: SessionDep, status_: ShortText | 
     return [localize(row.model_dump()) for row in rows]
 
 
-@router.get("/stats")
+@router.get("/stats", responses={
+    200: {"content": {"text/csv": {"schema": {"type": "string"}}, XLSX: {
+        "schema": {"type": "string", "format": "binary"}}}}} | responses(401, 403, 422))
 def stats(user: CurrentUser, session: SessionDep,
           from_: Day | None = Query(None, alias="from", description=(
               f"first day, Asia/Shanghai; {FIRST_DAY} to {LAST_DAY}")),

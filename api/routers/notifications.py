@@ -7,13 +7,14 @@ from sqlalchemy import and_, or_
 from sqlmodel import col, select
 
 from api.deps import CurrentUser, SessionDep
+from api.errors import responses
 from api.localtime import localize
 from db.models import Notification
 
 router = APIRouter(tags=["notifications"])
 
 
-@router.get("/notifications")
+@router.get("/notifications", responses=responses(401, 422))
 def my_notifications(user: CurrentUser, session: SessionDep,
                      limit: int = Query(100, ge=1, le=1000)) -> list[dict[str, Any]]:
     """Newest first: those addressed to the caller, and those to the caller's role (and

@@ -26,7 +26,7 @@ import secrets
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request, Response, status
 from fastapi.exceptions import RequestValidationError
@@ -36,6 +36,7 @@ from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 from sqlmodel import Session, col, select
 
 from api.deps import SessionDep, require_roles, temporal
+from api.errors import responses
 from api.localtime import localize
 from api.reporting import Submission, submit
 from api.validation import MAX_MESSAGE, shown, summary
@@ -54,6 +55,7 @@ CENTRE = "大渡口区城市运行管理中心"  # responsible until a case is d
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 CHANGESET = datetime(2026, 11, 28, 9, 0, tzinfo=SHANGHAI)  # when this API last changed
 MEDIA_TYPES = {"json": "application/json", "xml": "text/xml"}
+Format = Literal["json", "xml"]  # a path's ending; any other is a 400
 STATUS_GROUPS = {"open": OPEN_STATUSES,
                  "closed": tuple(s for s in STATUS_NAMES if s not in OPEN_STATUSES)}
 DEFAULT_WINDOW = timedelta(days=90)
@@ -148,13 +150,6 @@ class Open311Route(APIRoute):
 
 
 # --- input checks ---------------------------------------------------------------------------
-
-
-def check_format(fmt: str) -> str:
-    if fmt not in MEDIA_TYPES:
-        raise Open311Error(status.HTTP_400_BAD_REQUEST,
-                           f"unknown format {shown(fmt)!r}; use json or xml")
-    return fmt
 
 
 def check_jurisdiction(jurisdiction_id: str | None) -> None:
@@ -291,15 +286,34 @@ def requests_out(session: Session, rows: list[IncidentRow]) -> list[dict[str, An
 
 # --- routes --------------------------------------------------------------------------------
 
+ERROR_TEXT = {400: "bad or missing parameter", 403: "missing, unknown or revoked api_key",
+              404: "unknown service, request, token, jurisdiction or path",
+              413: "request body larger than 65536 bytes"}
+ERROR_SCHEMA = {"type": "array", "items": {"type": "object", "properties": {
+    "code": {"type": "integer"}, "description": {"type": "string"}}}}
+
+
+def documented(*codes: int, created: bool = False) -> dict[int | str, dict[str, Any]]:
+    """The statuses a GeoReport route answers, each in JSON or XML as the path asks."""
+    both = {"content": {"application/json": {}, "text/xml": {"schema": {"type": "string"}}}}
+    out: dict[int | str, dict[str, Any]] = {200: both}
+    if created:
+        out[201] = {"description": "a new case"} | both
+    for code in codes:
+        out[code] = {"description": ERROR_TEXT[code], "content": {
+            "application/json": {"schema": ERROR_SCHEMA},
+            "text/xml": {"schema": {"type": "string"}}}}
+    return out
+
+
 router = APIRouter(prefix="/open311", tags=["open311"])
 v2 = APIRouter(prefix="/v2", route_class=Open311Route)
 
 
-@v2.get("/discovery.{format}")
-def discovery(format: str, request: Request) -> Response:
-    fmt = check_format(format)
+@v2.get("/discovery.{format}", responses=documented(400))
+def discovery(format: Format, request: Request) -> Response:
     changeset = w3c(CHANGESET)
-    return reply(fmt, "discovery", {
+    return reply(format, "discovery", {
         "changeset": changeset,
         "contact": f"{CENTRE} (Dadukou district, Chongqing)",
         "key_service": "API keys are issued by the district's administrators "
@@ -313,30 +327,28 @@ def discovery(format: str, request: Request) -> Response:
     })
 
 
-@v2.get("/services.{format}")
-def list_services(format: str, session: SessionDep,
+@v2.get("/services.{format}", responses=documented(400, 404))
+def list_services(format: Format, session: SessionDep,
                   jurisdiction_id: ShortText | None = None) -> Response:
-    fmt = check_format(format)
     check_jurisdiction(jurisdiction_id)
     rows = session.exec(select(Category).order_by(Category.code)).all()
-    return reply(fmt, "services", [service_out(c) for c in rows])
+    return reply(format, "services", [service_out(c) for c in rows])
 
 
-@v2.get("/services/{service_code}.{format}")
-def get_service(service_code: ShortText, format: str, session: SessionDep,
+@v2.get("/services/{service_code}.{format}", responses=documented(400, 404))
+def get_service(service_code: ShortText, format: Format, session: SessionDep,
                 jurisdiction_id: ShortText | None = None) -> Response:
-    fmt = check_format(format)
     check_jurisdiction(jurisdiction_id)
     category = session.get(Category, service_code)
     if category is None:
         raise Open311Error(status.HTTP_404_NOT_FOUND,
                            f"service_code {shown(service_code)!r} not found")
-    return reply(fmt, "service_definition", service_definition(category))
+    return reply(format, "service_definition", service_definition(category))
 
 
-@v2.post("/requests.{format}")
+@v2.post("/requests.{format}", responses=documented(400, 403, 404, 413, created=True))
 async def create_request(
-        format: str, request: Request, session: SessionDep,
+        format: Format, request: Request, session: SessionDep,
         api_key: ShortText | None = Form(None), jurisdiction_id: ShortText | None = Form(None),
         service_code: ShortText | None = Form(None), lat: ShortText | None = Form(None),
         long: ShortText | None = Form(None), address_string: ShortText | None = Form(None),
@@ -349,7 +361,6 @@ async def create_request(
     gets the standard's 400/403/404 rather than FastAPI's 422. Every field is bounded
     (`description` 2000 characters, `media_url` 500, the others 200): the report becomes a
     case's workflow input."""
-    fmt = check_format(format)
     check_jurisdiction(jurisdiction_id)
     # The standard sends api_key in the body; some clients put it in the query string.
     key = check_key(session, api_key or request.query_params.get("api_key"))
@@ -386,31 +397,29 @@ async def create_request(
     else:
         limit = handling_notice(category, outcome.area_class)
         notice = f"已受理，案件编号 {outcome.case_id}" + (f"；{limit}" if limit else "")
-    return reply(fmt, "service_requests", [{
+    return reply(format, "service_requests", [{
         "service_request_id": outcome.case_id, "service_notice": notice, "account_id": None}],
         status.HTTP_200_OK if outcome.joined else status.HTTP_201_CREATED)
 
 
-@v2.get("/tokens/{token}.{format}")
-def get_token(token: ShortText, format: str, session: SessionDep,
+@v2.get("/tokens/{token}.{format}", responses=documented(400, 404))
+def get_token(token: ShortText, format: Format, session: SessionDep,
               jurisdiction_id: ShortText | None = None) -> Response:
     """Ids are given at once, so a token is simply the case id."""
-    fmt = check_format(format)
     check_jurisdiction(jurisdiction_id)
     if session.get(IncidentRow, token) is None:
         raise Open311Error(status.HTTP_404_NOT_FOUND, f"token {shown(token)!r} not found")
-    return reply(fmt, "service_requests", [{"service_request_id": token, "token": token}])
+    return reply(format, "service_requests", [{"service_request_id": token, "token": token}])
 
 
-@v2.get("/requests.{format}")
+@v2.get("/requests.{format}", responses=documented(400, 404))
 def list_requests(
-        format: str, session: SessionDep, service_request_id: Text | None = None,
+        format: Format, session: SessionDep, service_request_id: Text | None = None,
         service_code: Text | None = None, start_date: ShortText | None = None,
         end_date: ShortText | None = None, status_: ShortText | None = Query(None, alias="status"),
         jurisdiction_id: ShortText | None = None) -> Response:
     """Newest first, at most 1000; the last 90 days unless dates are given. A list of
     service_request_id overrides every other filter, as the standard says."""
-    fmt = check_format(format)
     check_jurisdiction(jurisdiction_id)
     query = select(IncidentRow)
     if service_request_id:
@@ -436,19 +445,18 @@ def list_requests(
             query = query.where(col(IncidentRow.status).in_(
                 [s for group in wanted for s in STATUS_GROUPS[group]]))
     query = query.order_by(col(IncidentRow.reported_at).desc()).limit(MAX_RESULTS)
-    return reply(fmt, "service_requests", requests_out(session, list(session.exec(query))))
+    return reply(format, "service_requests", requests_out(session, list(session.exec(query))))
 
 
-@v2.get("/requests/{service_request_id}.{format}")
-def get_request(service_request_id: ShortText, format: str, session: SessionDep,
+@v2.get("/requests/{service_request_id}.{format}", responses=documented(400, 404))
+def get_request(service_request_id: ShortText, format: Format, session: SessionDep,
                 jurisdiction_id: ShortText | None = None) -> Response:
-    fmt = check_format(format)
     check_jurisdiction(jurisdiction_id)
     row = session.get(IncidentRow, service_request_id)
     if row is None:
         raise Open311Error(status.HTTP_404_NOT_FOUND,
                            f"service_request_id {shown(service_request_id)!r} not found")
-    return reply(fmt, "service_requests", requests_out(session, [row]))
+    return reply(format, "service_requests", requests_out(session, [row]))
 
 
 router.include_router(v2)
@@ -469,7 +477,8 @@ def key_out(key: ApiKey) -> dict[str, Any]:
 AdminUser = Depends(require_roles(ADMIN))
 
 
-@router.post("/keys", status_code=status.HTTP_201_CREATED)
+@router.post("/keys", status_code=status.HTTP_201_CREATED,
+             responses=responses(401, 403, 413, 422))
 def issue_key(body: NewKey, session: SessionDep, user: User = AdminUser) -> dict[str, Any]:
     """A new key for an Open311 client. The key is shown here once; only its hash is kept."""
     key = new_api_key()
@@ -481,13 +490,13 @@ def issue_key(body: NewKey, session: SessionDep, user: User = AdminUser) -> dict
     return localize({"id": row.id, "name": row.name, "key": key, "created_at": row.created_at})
 
 
-@router.get("/keys")
+@router.get("/keys", responses=responses(401, 403))
 def list_keys(session: SessionDep, _: User = AdminUser) -> list[dict[str, Any]]:
     rows = session.exec(select(ApiKey).order_by(col(ApiKey.created_at).desc())).all()
     return [key_out(k) for k in rows]
 
 
-@router.delete("/keys/{key_id}")
+@router.delete("/keys/{key_id}", responses=responses(401, 403, 404))
 def revoke_key(key_id: str, session: SessionDep, _: User = AdminUser) -> dict[str, Any]:
     """Revoke a key; its clients get 403 from then on. Revoking twice keeps the first time."""
     row = session.get(ApiKey, key_id)
