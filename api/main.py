@@ -6,6 +6,7 @@ they carried, and anything unforeseen is a bare 500 whose traceback only the log
 Under `/open311/v2/` the same errors come in the GeoReport error format.
 """
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -21,6 +22,8 @@ import security
 from api.routers import audit, auth, categories, health, incidents, notifications, open311, tasks
 from api.validation import public_errors
 from domain.limits import MAX_BODY_BYTES
+
+log = logging.getLogger("api")
 
 TOO_LARGE = f"request body larger than {MAX_BODY_BYTES} bytes"
 ERROR_OUT = "#/components/schemas/ErrorOut"  # api.errors: `{"detail"}`
@@ -90,6 +93,41 @@ class BodyLimit:
             await too_large(scope["path"])(scope, receive, send)
 
 
+def internal_error(path: str) -> Response:
+    if path.startswith(open311.PREFIX):
+        return open311.standard_error(path, status.HTTP_500_INTERNAL_SERVER_ERROR,
+                                      "internal error")
+    return JSONResponse({"detail": "internal error"}, status.HTTP_500_INTERNAL_SERVER_ERROR)
+
+
+class InternalErrors:
+    """An unforeseen exception becomes a bare 500; its traceback goes to the log only. Caught
+    here rather than by Starlette's last-resort handler, which re-raises: the server would
+    then drop the keep-alive connection and fail the caller's next request as well."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def watched(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watched)
+        except Exception:
+            log.exception("unhandled error in %s %r", scope["method"], scope["path"])
+            if started:
+                raise  # half a response is out: only closing the connection is honest
+            await internal_error(scope["path"])(scope, receive, send)
+
+
 app = FastAPI(
     title="大渡口区治理后台 Dadukou governance back office",
     description="Civic processes of Dadukou district as durable Temporal workflows. "
@@ -101,6 +139,7 @@ app = FastAPI(
 for module in (auth, health, categories, incidents, tasks, audit, open311, notifications):
     app.include_router(module.router)
 app.add_middleware(BodyLimit)
+app.add_middleware(InternalErrors)  # added last, so outermost: it also sees BodyLimit's errors
 
 _schema = app.openapi
 BODY_ERRORS = {"400": "the body cannot be read (not UTF-8, or a broken form)",
@@ -145,12 +184,3 @@ async def http_error(request: Request, exc: HTTPException) -> Response:
     if request.url.path.startswith(open311.PREFIX):
         return open311.standard_error(request.url.path, exc.status_code, str(exc.detail))
     return await http_exception_handler(request, exc)
-
-
-@app.exception_handler(Exception)
-async def internal_error(request: Request, exc: Exception) -> Response:
-    """No exception text for callers. Starlette re-raises the exception after this answer,
-    so the server logs its traceback."""
-    if request.url.path.startswith(open311.PREFIX):
-        return open311.standard_error(request.url.path, 500, "internal error")
-    return JSONResponse({"detail": "internal error"}, status.HTTP_500_INTERNAL_SERVER_ERROR)

@@ -313,9 +313,9 @@ def test_an_oversized_action_is_refused_and_the_case_keeps_working(api: Api,
     assert r.status_code == 200, r.text
 
 
-def test_an_unforeseen_error_is_a_bare_500(database: str,
-                                           monkeypatch: pytest.MonkeyPatch) -> None:
-    """The caller sees no exception text (Starlette re-raises it for the server's log)."""
+def test_an_unforeseen_error_is_a_bare_500(database: str, monkeypatch: pytest.MonkeyPatch,
+                                           caplog: pytest.LogCaptureFixture) -> None:
+    """The caller sees no exception text; the log keeps the traceback."""
     from fastapi.testclient import TestClient
 
     from api.main import app
@@ -332,3 +332,4 @@ def test_an_unforeseen_error_is_a_bare_500(database: str,
     r = client.get("/open311/v2/services.xml")
     assert r.status_code == 500 and "<code>500</code>" in r.text
     assert "hunter2" not in r.text
+    assert "hunter2" in caplog.text and "Traceback" in caplog.text
