@@ -169,10 +169,7 @@ app.openapi = openapi  # type: ignore[method-assign]
 async def invalid_input(request: Request, exc: RequestValidationError) -> Response:
     """FastAPI's shape, `{"detail": [{"loc", "msg", "type"}]}`, without `input` and `ctx`:
     they may be NaN or a lone surrogate (which no JSON encoder takes), megabytes, or
-    personal data."""
-    if request.url.path.startswith(open311.PREFIX):  # Open311Route answers its own routes
-        return open311.standard_error(request.url.path, status.HTTP_400_BAD_REQUEST,
-                                      "invalid request")
+    personal data. (GeoReport routes answer their own, as a 400: open311.Open311Route.)"""
     return JSONResponse({"detail": public_errors(exc.errors())},
                         status.HTTP_422_UNPROCESSABLE_CONTENT)
 
@@ -182,5 +179,7 @@ async def http_error(request: Request, exc: HTTPException) -> Response:
     """Unchanged, except under /open311/v2/: an unknown path or method there gets the
     standard's format too."""
     if request.url.path.startswith(open311.PREFIX):
-        return open311.standard_error(request.url.path, exc.status_code, str(exc.detail))
+        response = open311.standard_error(request.url.path, exc.status_code, str(exc.detail))
+        response.headers.update(exc.headers or {})  # e.g. a 405's Allow
+        return response
     return await http_exception_handler(request, exc)
