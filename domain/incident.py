@@ -6,7 +6,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from domain.departments import DEPARTMENTS
-from domain.limits import MAX_REFS, MAX_TEXT, Ref, ShortText
+from domain.limits import MAX_REFS, Ref, ShortText, Text
 from domain.roles import COMMAND_LEAD, DEPT_HEAD
 from domain.tasks import ASSIGNEE, Actor, EscalationPolicy, LadderLevel, Limit, Recipient
 from domain.timefmt import SHANGHAI, local_json
@@ -174,7 +174,7 @@ class DispatchData(_Data):
 
 
 class DoneData(_Data):
-    result: str = Field(min_length=1, max_length=MAX_TEXT, description="处置结果")
+    result: Text = Field(min_length=1, description="处置结果")
     photos: list[Ref] = Field(default=[], max_length=MAX_REFS,
                               description="处置后照片的引用（URL 或 media: 编号）")
 

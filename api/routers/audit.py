@@ -55,7 +55,7 @@ async def _entries(client: Client, workflow_id: str) -> tuple[list[dict[str, Any
             dependencies=[Depends(require_roles(AUDITOR, ADMIN))],
             responses=responses(401, 403, 404, 422, 503))
 async def audit(client: TemporalDep,
-                workflow_id: str = Path(max_length=200)) -> AuditOut:
+                workflow_id: str = Path(max_length=200, pattern=r"^[\w.\-]+$")) -> AuditOut:
     """Who did what and when, read from the workflow's Temporal event history alone."""
     handle = client.get_workflow_handle(workflow_id)
     try:

@@ -9,7 +9,7 @@ exist), which run before the action reaches the workflow.
 from collections.abc import Callable
 from typing import Any, Literal
 
-from fastapi import APIRouter, HTTPException, Query, status
+from fastapi import APIRouter, HTTPException, Path, Query, status
 from pydantic import BaseModel, Field
 from sqlalchemy import and_, exists, or_
 from sqlmodel import Session, col, select
@@ -19,7 +19,7 @@ from api.deps import CurrentUser, SessionDep, TemporalDep, actor_of
 from api.errors import responses
 from api.localtime import LocalTime
 from db.models import TaskRow, TaskWatch, User
-from domain.limits import MAX_OFFSET, MAX_TEXT
+from domain.limits import MAX_OFFSET, Text
 from domain.roles import ADMIN, AUDITOR
 from domain.tasks import DecisionSpec, Task, TaskAction
 from workflows.registry import processes
@@ -27,6 +27,7 @@ from workflows.registry import processes
 router = APIRouter(prefix="/tasks", tags=["tasks"])
 
 CLOSED = ("done", "expired", "cancelled")
+TASK_ID = Path(max_length=160, pattern=r"^[\w.\-]+$", description="e.g. incident-20261128-A1B2C3.2")
 
 Precheck = Callable[[Session, TaskRow, "Completion"], None]
 _PRECHECKS: dict[str, Precheck] = {}
@@ -43,8 +44,8 @@ def precheck(process: str) -> Callable[[Precheck], Precheck]:
 
 
 class Completion(BaseModel):
-    decision: str = Field(min_length=1, max_length=40)
-    comment: str | None = Field(default=None, max_length=MAX_TEXT)
+    decision: str = Field(min_length=1, max_length=40, pattern=r"^[a-z_]+$")
+    comment: Text | None = None
     data: dict[str, Any] = Field(default={}, description="the decision's data; its JSON Schema "
                                  "is the decision's `data_schema` in the task")
 
@@ -146,7 +147,7 @@ def closed_for(user: User) -> Any:
 @router.get("", response_model=list[TaskOut], responses=responses(401, 422))
 def inbox(user: CurrentUser, session: SessionDep,
           status_: Literal["open", "done"] = Query("open", alias="status"),
-          process: str | None = Query(None, max_length=40),
+          process: str | None = Query(None, max_length=40, pattern=r"^[a-z_]+$"),
           limit: int = Query(200, ge=1, le=1000),
           offset: int = Query(0, ge=0, le=MAX_OFFSET)) -> list[TaskOut]:
     """Tasks the caller may act on, of every process; supervisors also see the overdue tasks
@@ -160,7 +161,7 @@ def inbox(user: CurrentUser, session: SessionDep,
 
 
 @router.get("/{task_id}", response_model=TaskOut, responses=responses(401, 403, 404, 422))
-def get_task(task_id: str, user: CurrentUser, session: SessionDep) -> TaskOut:
+def get_task(user: CurrentUser, session: SessionDep, task_id: str = TASK_ID) -> TaskOut:
     """One task, to whoever may see it in an inbox: its assignee, its supervisors, whoever
     closed it, and auditors."""
     row = session.get(TaskRow, task_id)
@@ -175,8 +176,8 @@ def get_task(task_id: str, user: CurrentUser, session: SessionDep) -> TaskOut:
 
 @router.post("/{task_id}/complete", response_model=ActionOut,
              responses=responses(401, 403, 404, 409, 413, 422, 503))
-async def complete(task_id: str, body: Completion, user: CurrentUser, session: SessionDep,
-                   client: TemporalDep) -> ActionOut:
+async def complete(body: Completion, user: CurrentUser, session: SessionDep,
+                   client: TemporalDep, task_id: str = TASK_ID) -> ActionOut:
     """Act on a task. The owning workflow's validator decides 403/409/422 before anything is
     written, so a rejected action leaves no trace in the history."""
     row = session.get(TaskRow, task_id)

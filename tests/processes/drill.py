@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
+    from domain.limits import ShortText
     from domain.tasks import (
         ASSIGNEE,
         ActionResult,
@@ -40,7 +41,7 @@ class PostponeData(BaseModel):
 
 class SignData(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    opinion: str = Field(min_length=1, max_length=200)
+    opinion: ShortText = Field(min_length=1)
 
 
 DATA: dict[str, type[BaseModel]] = {"postpone": PostponeData, "sign": SignData}
