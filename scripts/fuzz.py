@@ -58,7 +58,7 @@ def main() -> None:
                 str(stack.BIN / "schemathesis"), "run", f"{base}/openapi.json",
                 "--header", f"Authorization: Bearer {token}", "--checks", CHECKS,
                 "--max-examples", str(args.max_examples), "--phases", "examples,coverage,fuzzing",
-                "--workers", "2", "--suppress-health-check", "all", "--no-color",
+                "--workers", "1", "--suppress-health-check", "all", "--no-color",
                 "--exclude-path-regex", "^/auth/token$" if role != "citizen" else "^$",
             ], env=env)
             if result.returncode != 0:
