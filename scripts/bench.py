@@ -8,7 +8,16 @@ actions (`POST /tasks/{id}/complete`). A mixed load adds, for the given shares o
 回退 to a wrong department and a re-dispatch, a failed check (返工) and a second 办结, or an
 AI video report followed by a repeat 20 m away that joins the case. Runs its own dev server,
 worker and API on free ports against a fresh SQLite file, or against TEMPORAL_ADDRESS /
-DATABASE_URL when they are set. The last line printed is one JSON object.
+DATABASE_URL when they are set. Besides cases/s and the actions' latency it reports the
+median time from a report to its first task (`first_task_p50_ms`) and the CPU each process
+spent per case (`cpu_ms_per_case`: driver, worker, API, dev server; on Linux).
+
+Then, on the same server and unless --no-engine, the bare engine does the same shape
+(scripts/engine_bench.py: start, 4 trivial activities, 4 Updates, as many cases, as many at a
+time) with a plain worker of its own, the project's worker and API stopped:
+`engine_cases_per_s`, `engine_action_p50_ms`, `engine_action_p99_ms`,
+`engine_cpu_ms_per_case`, and `vs_engine`, the project's cases/s over the engine's. The last
+line printed is one JSON object.
 """
 
 import argparse
@@ -16,7 +25,10 @@ import asyncio
 import json
 import os
 import random
+import secrets
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from dataclasses import dataclass
@@ -24,8 +36,9 @@ from pathlib import Path
 
 import httpx
 
+from config import ROOT, get_settings
 from domain import geo
-from scripts import stack
+from scripts import engine_bench, stack
 
 USERS = ["city_platform", "ai_camera", "intake", "dispatcher", "officer_urban_mgmt",
          "officer_housing", "inspector"]
@@ -59,6 +72,7 @@ class Driver:
         self.http = http
         self.auth = auth
         self.latencies: list[float] = []
+        self.openings: list[float] = []  # report sent -> its first task seen
         self.joined = 0
 
     async def act(self, user: str, task_id: str, decision: str, comment: str | None = None,
@@ -80,11 +94,13 @@ class Driver:
         return r.json()
 
     async def case(self, spot: tuple[float, float], kind: set[str]) -> None:
+        started = time.perf_counter()
         if "repeat" in kind:
             case_id = (await self.report("ai_camera", "ai_video", spot))["id"]
         else:
             case_id = (await self.report("city_platform", "city_dispatch", spot))["id"]
         task = await first_task(self.http, self.auth["intake"], case_id)
+        self.openings.append(time.perf_counter() - started)
         if "repeat" in kind:
             again = await self.report("ai_camera", "ai_video", (spot[0] + 0.00018, spot[1]))
             self.joined += again["joined"]
@@ -138,9 +154,49 @@ async def drive(base_url: str, cases: int, concurrency: int, mix: Mix) -> dict:
             "action_p50_ms": round(statistics.median(ms), 1),
             "action_p99_ms": round(ms[min(len(ms) - 1, int(len(ms) * 0.99))], 1),
             "actions": len(ms),
+            "first_task_p50_ms": round(statistics.median(driver.openings) * 1000, 1),
             "mix": {"returns": sum("return" in k for k in kinds),
                     "reworks": sum("rework" in k for k in kinds),
                     "repeats": sum("repeat" in k for k in kinds), "joined": driver.joined}}
+
+
+def cpu_seconds(procs: dict[str, subprocess.Popen]) -> dict[str, float]:
+    """CPU seconds used so far by this process (the driver) and the given children."""
+    used = {"driver": time.process_time()}
+    for name, proc in procs.items():
+        try:
+            fields = Path(f"/proc/{proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+            used[name] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except (OSError, ValueError, IndexError):  # not Linux: no breakdown
+            pass
+    return used
+
+
+def cpu_per_case(before: dict[str, float], after: dict[str, float], cases: int) -> dict:
+    return {k: round((after[k] - before[k]) * 1000 / cases, 1) for k in after if k in before}
+
+
+def engine(env: dict[str, str], cases: int, concurrency: int, log: Path,
+           server: subprocess.Popen | None) -> dict:
+    """The bare engine's run, its worker in its own process as the project's is."""
+    address, namespace = env["TEMPORAL_ADDRESS"], get_settings().temporal_namespace
+    queue = f"engine-bench-{os.getpid()}"
+    with open(log, "ab") as err:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "scripts.engine_bench", "worker", "--address", address,
+             "--namespace", namespace, "--task-queue", queue],
+            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=err, text=True)
+    try:
+        assert proc.stdout is not None
+        if proc.stdout.readline().strip() != "polling":
+            raise RuntimeError(f"the engine worker did not start (see {log})")
+        watched = {"worker": proc} | ({"temporal": server} if server else {})
+        before = cpu_seconds(watched)
+        result = asyncio.run(engine_bench.drive(address, namespace, queue, cases, concurrency))
+        result["engine_cpu_ms_per_case"] = cpu_per_case(before, cpu_seconds(watched), cases)
+        return result
+    finally:
+        stack.stop(proc)
 
 
 def main() -> None:
@@ -151,6 +207,8 @@ def main() -> None:
     parser.add_argument("--reworks", type=float, default=0.0, help="share with 返工")
     parser.add_argument("--repeats", type=float, default=0.0,
                         help="share reported by AI video and then repeated")
+    parser.add_argument("--no-engine", action="store_true",
+                        help="skip the bare engine's run")
     args = parser.parse_args()
     mix = Mix(args.returns, args.reworks, args.repeats)
 
@@ -158,21 +216,35 @@ def main() -> None:
     env = os.environ.copy()
     env.setdefault("DATABASE_URL", f"sqlite:///{tmp / 'bench.db'}")
     procs = []
+    server = None
     try:
         if "TEMPORAL_ADDRESS" not in env:
             port = stack.free_port()
             env["TEMPORAL_ADDRESS"] = f"127.0.0.1:{port}"
-            procs.append(stack.temporal_server(port, None, None, tmp / "temporal.log"))
-        stack.ensure_jwt_secret(env)  # as `make up` does
+            server = stack.temporal_server(port, None, None, tmp / "temporal.log")
+            procs.append(server)
+        env.setdefault("JWT_SECRET", secrets.token_hex(32))  # this run's tokens only
         stack.migrate(env)
         stack.seed(env, demo=True)
         api_port = stack.free_port()
-        procs.append(stack.worker(env, tmp / "worker.log"))
-        procs.append(stack.api(api_port, env, tmp / "api.log"))
+        project = [stack.worker(env, tmp / "worker.log"),
+                   stack.api(api_port, env, tmp / "api.log")]
+        procs += project
         print(f"driving {args.cases} cases, {args.concurrency} at a time, against "
               f"{env['TEMPORAL_ADDRESS']} (logs in {tmp})", flush=True)
+        watched = {"worker": project[0], "api": project[1]} | (
+            {"temporal": server} if server else {})
+        before = cpu_seconds(watched)
         result = asyncio.run(drive(f"http://127.0.0.1:{api_port}", args.cases,
                                    args.concurrency, mix))
+        result["cpu_ms_per_case"] = cpu_per_case(before, cpu_seconds(watched), args.cases)
+        if not args.no_engine:
+            stack.stop(*reversed(project))  # the engine runs alone, as the project did
+            print(f"driving the bare engine: {args.cases} cases, {args.concurrency} at a time",
+                  flush=True)
+            result |= engine(env, args.cases, args.concurrency, tmp / "engine.log", server)
+            result["vs_engine"] = round(result["cases_per_s"] / result["engine_cases_per_s"],
+                                        2)
     finally:
         stack.stop(*reversed(procs))
     print(json.dumps(result))
