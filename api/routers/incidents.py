@@ -4,20 +4,29 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Path, Query, Response, status
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlmodel import Session, col, select
 from temporalio.client import WorkflowQueryFailedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from api.deps import CurrentUser, SessionDep, TemporalDep, actor_of
 from api.errors import responses
-from api.localtime import localize
+from api.localtime import LocalTime
 from api.reporting import Submission, submit
-from api.routers.tasks import Completion, precheck, task_out
+from api.routers.tasks import Completion, TaskOut, precheck, task_out
 from api.stats import table
 from api.tables import MEDIA, export
 from db.models import Category, IncidentReporter, IncidentRow, TaskRow
-from domain.incident import OPEN_STATUSES, PROCESS, IncidentState, Location, workflow_id_for
+from domain.incident import (
+    OPEN_STATUSES,
+    PROCESS,
+    CategoryInfo,
+    IncidentState,
+    Location,
+    Report,
+    Status,
+    workflow_id_for,
+)
 from domain.limits import (
     FIRST_DAY,
     LAST_DAY,
@@ -32,7 +41,7 @@ from domain.limits import (
 )
 from domain.roles import CITIZEN, SERVICE, allowed_source
 from domain.tasks import Task
-from domain.timefmt import SHANGHAI, local_json
+from domain.timefmt import SHANGHAI
 from workflows.incident import IncidentWorkflow
 
 router = APIRouter(prefix="/incidents", tags=["incidents"])
@@ -70,6 +79,187 @@ class IncidentReport(BaseModel):
         return None if value is None else within_reach(value)
 
 
+# --- what the routes answer ----------------------------------------------------------------
+
+
+class ReportCreated(BaseModel):
+    """201: a new case, started from the report."""
+
+    id: str
+    workflow_id: str
+    joined: Literal[False]
+    category_code: str
+    category_name: str
+    street: str | None
+    area_class: str
+    status: Literal["filing", "dispatching"] = Field(
+        description="dispatching: an inspector's report, filed at once")
+    reported_at: LocalTime
+
+
+class ReportJoined(BaseModel):
+    """200: a repeat report, joined to an open case (no new case)."""
+
+    id: str = Field(description="the open case the report joined")
+    workflow_id: str
+    joined: Literal[True]
+    category_code: str
+    category_name: str
+    street: str | None
+    area_class: str
+    message: str
+
+
+class ReportView(Report):
+    """One report of the case, as staff see it: who reported it too."""
+
+    at: LocalTime
+
+
+class MyReport(BaseModel):
+    """One of the caller's own reports of the case."""
+
+    source: str
+    description: str
+    location: Location
+    photos: list[str]
+    at: LocalTime
+
+
+class IncidentView(IncidentState):
+    """Staff: the case as its workflow sees it now, and its open and closed tasks."""
+
+    city_deadline: LocalTime | None = None
+    reports: list[ReportView] = []
+    reported_at: LocalTime
+    filed_at: LocalTime | None = None
+    dispatched_at: LocalTime | None = None
+    handle_due_at: LocalTime | None = None
+    handled_at: LocalTime | None = None
+    closed_at: LocalTime | None = None
+    parked_until: LocalTime | None = None
+    current_due_at: LocalTime | None = None
+    tasks: list[TaskOut]
+
+
+class PublicIncidentView(BaseModel):
+    """A reporter: the case's public facts, their own reports and their own tasks (the
+    evaluation); nobody else's identity, place or photos."""
+
+    id: str
+    workflow_id: str
+    status: Status
+    category: CategoryInfo
+    street: str | None
+    report_count: int
+    department: str | None
+    reported_at: LocalTime
+    filed_at: LocalTime | None
+    dispatched_at: LocalTime | None
+    handled_at: LocalTime | None
+    closed_at: LocalTime | None
+    result: str | None
+    end_reason: str | None = Field(description="why it was rejected or voided")
+    evaluation: str | None
+    my_reports: list[MyReport]
+    tasks: list[TaskOut]
+
+
+class IncidentRowOut(BaseModel):
+    """Staff: a case in a list (the projection), every column."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    workflow_id: str
+    status: str
+    source: str
+    reporter: str
+    category_code: str
+    category_name: str
+    department: str | None
+    street: str | None
+    description: str
+    address: str | None
+    lat: float | None
+    lng: float | None
+    area_class: str | None
+    external_ref: str | None
+    report_count: int
+    reported_at: LocalTime | None
+    filed_at: LocalTime | None
+    dispatched_at: LocalTime | None
+    handle_due_at: LocalTime | None
+    handled_at: LocalTime | None
+    closed_at: LocalTime | None
+    current_due_at: LocalTime | None
+    on_time: bool | None
+    returns: int
+    reworks: int
+    extensions: int
+    dispatches: int
+    handling_hours: float | None
+    evaluation: str | None
+    version: int
+
+
+class PublicIncidentRow(BaseModel):
+    """A reporter: a case in their list, its public facts only (a case their report
+    joined)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    workflow_id: str
+    status: str
+    category_code: str
+    category_name: str
+    department: str | None
+    street: str | None
+    report_count: int
+    reported_at: LocalTime | None
+    filed_at: LocalTime | None
+    dispatched_at: LocalTime | None
+    handled_at: LocalTime | None
+    closed_at: LocalTime | None
+    evaluation: str | None
+
+
+class OwnIncidentRow(PublicIncidentRow):
+    """A reporter: a case in their list whose first report was theirs, with its details."""
+
+    description: str
+    address: str | None
+    lat: float | None
+    lng: float | None
+
+
+class ArchivedIncident(IncidentRowOut):
+    """Staff: a case past Temporal's retention, from the projection alone."""
+
+    archived: Literal[True]
+
+
+class ArchivedOwnIncident(OwnIncidentRow):
+    """A reporter: their case past Temporal's retention, from the projection alone."""
+
+    archived: Literal[True]
+
+
+class ArchivedPublicIncident(PublicIncidentRow):
+    """A reporter: a case their report joined, past Temporal's retention."""
+
+    archived: Literal[True]
+
+
+IncidentListItem = IncidentRowOut | OwnIncidentRow | PublicIncidentRow
+AnyIncidentView = (IncidentView | PublicIncidentView | ArchivedIncident | ArchivedOwnIncident
+                   | ArchivedPublicIncident)
+
+
+# --- who sees what -------------------------------------------------------------------------
+
+
 def visible_to(user: CurrentUser, reporters: set[str]) -> bool:
     """Citizens and machine accounts follow their own reports; staff see every case."""
     return not reporter_only(user) or user.username in reporters
@@ -79,39 +269,37 @@ def reporter_only(user: CurrentUser) -> bool:
     return user.role in (CITIZEN, SERVICE)
 
 
-PUBLIC_FIELDS = ("id", "workflow_id", "status", "category_code", "category_name", "department",
-                 "street", "report_count", "reported_at", "filed_at", "dispatched_at",
-                 "handled_at", "closed_at", "evaluation")
-
-
-def public_row(row: IncidentRow, username: str) -> dict[str, Any]:
+def public_row(row: IncidentRow, username: str) -> PublicIncidentRow:
     """A case as a reporter sees it in a list: its public facts, and the report details only
     when the first report was theirs (a joined reporter never sees another's text)."""
-    out = {k: getattr(row, k) for k in PUBLIC_FIELDS}
     if row.reporter == username:
-        out |= {"description": row.description, "address": row.address, "lat": row.lat,
-                "lng": row.lng}
-    return localize(out)
+        return OwnIncidentRow.model_validate(row)
+    return PublicIncidentRow.model_validate(row)
 
 
-def public_case(state: IncidentState, tasks: list[Task], username: str) -> dict[str, Any]:
+def archived_row(row: IncidentRow, user: CurrentUser) -> AnyIncidentView:
+    if not reporter_only(user):
+        return ArchivedIncident.model_validate(row.model_dump() | {"archived": True})
+    own = row.reporter == user.username
+    model = ArchivedOwnIncident if own else ArchivedPublicIncident
+    return model.model_validate(public_row(row, user.username).model_dump() | {"archived": True})
+
+
+def public_case(state: IncidentState, tasks: list[Task], username: str) -> PublicIncidentView:
     """A case as a reporter sees it: the case's public facts, their own reports, and the
     tasks that are theirs (the evaluation); nobody else's identity, place or photos."""
-    case = {k: v for k, v in state.summary().items() if k in (
-        "id", "workflow_id", "status", "category", "street", "department", "report_count",
-        "reported_at", "filed_at", "dispatched_at", "handled_at", "closed_at", "result",
-        "end_reason", "evaluation")}
-    case["my_reports"] = [local_json(r.model_dump(exclude={"reporter"}))
-                          for r in state.reports if r.reporter.username == username]
-    case["tasks"] = [task_out(t).model_dump(mode="json") for t in tasks
-                     if t.assignee_user == username]
-    return case
+    return PublicIncidentView.model_validate(state.model_dump() | {
+        "my_reports": [r.model_dump() for r in state.reports
+                       if r.reporter.username == username],
+        "tasks": [task_out(t) for t in tasks if t.assignee_user == username]})
 
 
 @router.post("", status_code=status.HTTP_201_CREATED,
-             responses=responses(401, 403, 413, 422, 503))
+             response_model=ReportCreated | ReportJoined,
+             responses={200: {"model": ReportJoined, "description": "a repeat report, joined "
+                              "to an open case"}} | responses(401, 403, 413, 422, 503))
 async def report(body: IncidentReport, user: CurrentUser, session: SessionDep,
-                 client: TemporalDep, response: Response) -> dict[str, Any]:
+                 client: TemporalDep, response: Response) -> ReportCreated | ReportJoined:
     """Report a case. A repeat (same category, within 50 m and 24 h of an open case, from
     AI video or a citizen) joins that case instead: 200 with `joined: true`."""
     source = allowed_source(user.role, user.report_source)
@@ -123,27 +311,27 @@ async def report(body: IncidentReport, user: CurrentUser, session: SessionDep,
         source=body.source, reporter=actor_of(user), category_code=body.category_code,
         description=body.description, location=body.location, street=body.street,
         photos=tuple(body.photos), external_ref=body.external_ref, deadline=body.deadline))
-    out = {"id": outcome.case_id, "workflow_id": workflow_id_for(outcome.case_id),
-           "joined": outcome.joined, "category_code": body.category_code,
-           "category_name": outcome.category_name,
-           "street": outcome.street, "area_class": outcome.area_class}
+    case = {"id": outcome.case_id, "workflow_id": workflow_id_for(outcome.case_id),
+            "category_code": body.category_code, "category_name": outcome.category_name,
+            "street": outcome.street, "area_class": outcome.area_class}
     if outcome.joined:
         response.status_code = status.HTTP_200_OK
-        out["message"] = f"您的上报已并入案件 {outcome.case_id}（同类问题已在处理中）"
-        return out
+        return ReportJoined(**case, joined=True, message=(
+            f"您的上报已并入案件 {outcome.case_id}（同类问题已在处理中）"))
     inp = outcome.input
     auto_filed = body.source == "inspector" and inp.policy.auto_file_inspector_reports
-    out |= {"status": "dispatching" if auto_filed else "filing",
-            "reported_at": localize(inp.reported_at)}
-    return out
+    return ReportCreated(**case, joined=False, status="dispatching" if auto_filed else "filing",
+                         reported_at=inp.reported_at)
 
 
-@router.get("", responses=responses(401, 422))
+@router.get("", response_model=list[IncidentListItem], responses=responses(401, 422))
 def list_incidents(user: CurrentUser, session: SessionDep, status_: ShortText | None = Query(
         None, alias="status"), department: ShortText | None = None,
         category_code: ShortText | None = None, street: ShortText | None = None,
         overdue: bool | None = None, limit: int = Query(100, ge=1, le=1000),
-        offset: int = Query(0, ge=0, le=MAX_OFFSET)) -> list[dict[str, Any]]:
+        offset: int = Query(0, ge=0, le=MAX_OFFSET)) -> list[IncidentListItem]:
+    """Newest first. Staff see every column; a reporter sees every case they reported, joined
+    repeats included, with the report details only where the first report was theirs."""
     query = select(IncidentRow)
     if reporter_only(user):  # their reports, joined ones included
         query = query.where(col(IncidentRow.id).in_(select(IncidentReporter.case_id).where(
@@ -164,7 +352,7 @@ def list_incidents(user: CurrentUser, session: SessionDep, status_: ShortText | 
     rows = session.exec(query).all()
     if reporter_only(user):
         return [public_row(row, user.username) for row in rows]
-    return [localize(row.model_dump()) for row in rows]
+    return [IncidentRowOut.model_validate(row) for row in rows]
 
 
 @router.get("/stats", responses={
@@ -197,11 +385,14 @@ def stats(user: CurrentUser, session: SessionDep,
     return export(result, format, name)
 
 
-@router.get("/{case_id}", responses=responses(401, 403, 404, 422, 503))
+@router.get("/{case_id}", response_model=AnyIncidentView,
+            responses=responses(401, 403, 404, 422, 503))
 async def get_incident(case_id: CaseId, user: CurrentUser, client: TemporalDep,
-                       session: SessionDep) -> dict[str, Any]:
-    """The case as its workflow sees it now (the source of truth, not the projection).
-    Reporters see its public facts and their own reports only."""
+                       session: SessionDep) -> AnyIncidentView:
+    """The case as its workflow sees it now (the source of truth, not the projection):
+    `IncidentView` for staff; `PublicIncidentView` for a reporter, its public facts and their
+    own reports only. A case past Temporal's retention comes from the projection, marked
+    `archived`."""
     handle = client.get_workflow_handle(workflow_id_for(case_id))
     try:
         state = await handle.query(IncidentWorkflow.case)
@@ -219,9 +410,7 @@ async def get_incident(case_id: CaseId, user: CurrentUser, client: TemporalDep,
         if not visible_to(user, reporters):
             raise HTTPException(status.HTTP_403_FORBIDDEN,
                                 "you may only follow your own reports") from err
-        if reporter_only(user):
-            return public_row(row, user.username) | {"archived": True}
-        return localize(row.model_dump() | {"archived": True})
+        return archived_row(row, user)
     except WorkflowQueryFailedError as err:
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE,
                             "the case's workflow cannot be read now") from err
@@ -229,9 +418,8 @@ async def get_incident(case_id: CaseId, user: CurrentUser, client: TemporalDep,
         raise HTTPException(status.HTTP_403_FORBIDDEN, "you may only follow your own reports")
     if reporter_only(user):
         return public_case(state, tasks, user.username)
-    case = state.summary()
-    case["tasks"] = [task_out(t).model_dump(mode="json") for t in tasks]
-    return case
+    return IncidentView.model_validate(state.model_dump() | {
+        "tasks": [task_out(t) for t in tasks]})
 
 
 @precheck(PROCESS)
