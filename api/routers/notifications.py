@@ -1,22 +1,37 @@
 """Notices for the caller: warnings and 督办 for staff, status updates for reporters."""
 
-from typing import Any
-
 from fastapi import APIRouter, Query
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import and_, or_
 from sqlmodel import col, select
 
 from api.deps import CurrentUser, SessionDep
 from api.errors import responses
-from api.localtime import localize
+from api.localtime import LocalTime
 from db.models import Notification
 
 router = APIRouter(tags=["notifications"])
 
 
-@router.get("/notifications", responses=responses(401, 422))
+class NotificationOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    key: str
+    kind: str = Field(description="status, request (an approval's outcome) or escalation")
+    workflow_id: str
+    task_id: str | None
+    level: int
+    recipient_role: str
+    recipient_department: str | None
+    recipient_user: str | None
+    message: str
+    created_at: LocalTime | None
+
+
+@router.get("/notifications", response_model=list[NotificationOut],
+            responses=responses(401, 422))
 def my_notifications(user: CurrentUser, session: SessionDep,
-                     limit: int = Query(100, ge=1, le=1000)) -> list[dict[str, Any]]:
+                     limit: int = Query(100, ge=1, le=1000)) -> list[NotificationOut]:
     """Newest first: those addressed to the caller, and those to the caller's role (and
     department, where one is named)."""
     to_role = and_(col(Notification.recipient_user).is_(None),
@@ -26,4 +41,4 @@ def my_notifications(user: CurrentUser, session: SessionDep,
     query = (select(Notification)
              .where(or_(Notification.recipient_user == user.username, to_role))
              .order_by(col(Notification.created_at).desc()).limit(limit))
-    return [localize(n.model_dump()) for n in session.exec(query).all()]
+    return [NotificationOut.model_validate(n) for n in session.exec(query).all()]
