@@ -26,18 +26,18 @@ import secrets
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request, Response, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
-from pydantic import BaseModel, Field, TypeAdapter, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, TypeAdapter, ValidationError
 from sqlmodel import Session, col, select
 
 from api.deps import SessionDep, require_roles, temporal
 from api.errors import responses
-from api.localtime import localize
+from api.localtime import LocalTime
 from api.reporting import Submission, submit
 from api.validation import MAX_MESSAGE, shown, summary
 from db.models import ApiKey, Category, IncidentRow, User
@@ -78,10 +78,123 @@ class Open311Error(Exception):
 # --- output: JSON or the standard's XML ---------------------------------------------------
 
 
-def w3c(at: datetime | None) -> str | None:
-    if at is None:
-        return None
+def w3c(at: datetime) -> str:
     return at.astimezone(SHANGHAI).isoformat(timespec="seconds")
+
+
+# The standard's W3C datetimes: Asia/Shanghai, whole seconds (2026-11-28T09:00:00+08:00).
+W3CTime = Annotated[datetime, PlainSerializer(w3c, return_type=str, when_used="json")]
+
+
+class Endpoint(BaseModel):
+    specification: str
+    url: str
+    changeset: W3CTime
+    type: Literal["production", "test"]
+    formats: list[str]
+
+
+class Discovery(BaseModel):
+    changeset: W3CTime
+    contact: str
+    key_service: str
+    endpoints: list[Endpoint]
+
+
+class Service(BaseModel):
+    """A category of the catalogue (立案条件 as its description)."""
+
+    service_code: str
+    service_name: str
+    description: str
+    metadata: bool = Field(description="true: it has a service definition (attributes)")
+    type: Literal["realtime", "batch", "blackbox"]
+    keywords: str
+    group: str
+
+
+class AttributeValue(BaseModel):
+    key: str
+    name: str
+
+
+class Attribute(BaseModel):
+    variable: bool = Field(description="false: information, not an input")
+    code: str
+    datatype: Literal["string", "number", "datetime", "text", "singlevaluelist",
+                      "multivaluelist"]
+    required: bool
+    datatype_description: str | None
+    order: int
+    description: str
+
+
+class ListAttribute(Attribute):
+    """An attribute whose value is one (or more) of `values`."""
+
+    values: list[AttributeValue]
+
+
+class ServiceDefinition(BaseModel):
+    service_code: str
+    attributes: list[ListAttribute | Attribute]
+
+
+class ServiceRequest(BaseModel):
+    """A case as the public sees it: no description, photos or reporter (see above)."""
+
+    service_request_id: str
+    status: Literal["open", "closed"]
+    status_notes: str = Field(description="the case's status, e.g. 处置中")
+    service_name: str
+    service_code: str
+    agency_responsible: str
+    service_notice: str | None
+    requested_datetime: W3CTime | None
+    updated_datetime: W3CTime | None
+    expected_datetime: W3CTime | None
+    address: str | None = Field(description="the street or town, never the reporter's text")
+    address_id: str | None
+    zipcode: str | None
+    lat: float | None = Field(description="rounded to a 100 m grid")
+    long: float | None = Field(description="rounded to a 100 m grid")
+
+
+class RequestReceipt(BaseModel):
+    """A report's answer: the case it started (201) or joined (200)."""
+
+    service_request_id: str
+    service_notice: str
+    account_id: str | None
+
+
+class RequestToken(BaseModel):
+    service_request_id: str
+    token: str
+
+
+class Open311ErrorOut(BaseModel):
+    code: int
+    description: str
+
+
+class KeyOut(BaseModel):
+    """An Open311 client's API key, without the key itself."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    name: str
+    created_by: str
+    created_at: LocalTime | None
+    revoked_at: LocalTime | None
+
+
+class IssuedKey(BaseModel):
+    id: str
+    name: str
+    key: str = Field(description="shown once; only its hash is kept")
+    created_at: LocalTime | None
 
 
 def xml_element(tag: str, value: Any) -> ET.Element:
@@ -97,8 +210,12 @@ def xml_element(tag: str, value: Any) -> ET.Element:
     return element
 
 
-def reply(fmt: str, root: str, data: Any, code: int = status.HTTP_200_OK) -> Response:
-    """`data` as JSON, or as XML under the element `root` (e.g. services/service)."""
+def reply(fmt: str, root: str, out: BaseModel | list[BaseModel],
+          code: int = status.HTTP_200_OK) -> Response:
+    """A route's model(s) as JSON, or as XML under the element `root` (e.g.
+    services/service): the model formats the data for both."""
+    data = ([m.model_dump(mode="json") for m in out] if isinstance(out, list)
+            else out.model_dump(mode="json"))
     if fmt == "xml":
         body = ET.tostring(xml_element(root, data), encoding="unicode")
         return Response('<?xml version="1.0" encoding="UTF-8"?>\n' + body, code,
@@ -117,7 +234,7 @@ def standard_error(path: str, code: int, description: str) -> Response:
     """An error in the standard's format, for `path`'s format. The app uses it for what
     happens outside a route too: an unknown path, a body over the limit, a crash."""
     return reply(format_of(path), "errors",
-                 [{"code": code, "description": shown(description, MAX_MESSAGE)}], code)
+                 [Open311ErrorOut(code=code, description=shown(description, MAX_MESSAGE))], code)
 
 
 def error_reply(request: Request, code: int, description: str) -> Response:
@@ -220,26 +337,24 @@ def limits_text(category: Category) -> str:
                     for area, limit in sorted(category.limits.items()))
 
 
-def service_out(c: Category) -> dict[str, Any]:
-    return {"service_code": c.code, "service_name": c.name, "description": c.filing_condition,
-            "metadata": True, "type": "realtime", "keywords": f"{c.class_},{c.major_class}",
-            # Both classes have a 市容环境: the class makes the 12 groups distinct.
-            "group": f"{c.class_}·{c.major_class}"}
+def service_out(c: Category) -> Service:
+    return Service(service_code=c.code, service_name=c.name, description=c.filing_condition,
+                   metadata=True, type="realtime", keywords=f"{c.class_},{c.major_class}",
+                   # Both classes have a 市容环境: the class makes the 12 groups distinct.
+                   group=f"{c.class_}·{c.major_class}")
 
 
-def service_definition(c: Category) -> dict[str, Any]:
-    street = {
-        "variable": True, "code": "street", "datatype": "singlevaluelist", "required": False,
-        "datatype_description": "不填则按坐标定位 (left out: located from lat/long)",
-        "order": 1, "description": "所在街道或镇 street or town",
-        "values": [{"key": code, "name": name} for code, name in geo.STREETS.items()],
-    }
-    info = {
-        "variable": False, "code": "closing_condition", "datatype": "string",
-        "required": False, "datatype_description": None, "order": 2,
-        "description": f"结案条件：{c.closing_condition or '-'}；处置时限：{limits_text(c)}",
-    }
-    return {"service_code": c.code, "attributes": [street, info]}
+def service_definition(c: Category) -> ServiceDefinition:
+    street = ListAttribute(
+        variable=True, code="street", datatype="singlevaluelist", required=False,
+        datatype_description="不填则按坐标定位 (left out: located from lat/long)",
+        order=1, description="所在街道或镇 street or town",
+        values=[AttributeValue(key=code, name=name) for code, name in geo.STREETS.items()])
+    info = Attribute(
+        variable=False, code="closing_condition", datatype="string", required=False,
+        datatype_description=None, order=2,
+        description=f"结案条件：{c.closing_condition or '-'}；处置时限：{limits_text(c)}")
+    return ServiceDefinition(service_code=c.code, attributes=[street, info])
 
 
 # --- service requests ----------------------------------------------------------------------
@@ -254,30 +369,30 @@ def public_coordinate(value: float | None) -> float | None:
     return None if value is None else round(value, PUBLIC_DECIMALS)
 
 
-def request_out(row: IncidentRow, category: Category | None) -> dict[str, Any]:
+def request_out(row: IncidentRow, category: Category | None) -> ServiceRequest:
     """A case as the public sees it (see the module's docstring): no description, no photos,
     no reporter; the street or town for an address and a 100 m grid point for a place."""
     stamps = [row.reported_at, row.filed_at, row.dispatched_at, row.handled_at, row.closed_at]
-    return {
-        "service_request_id": row.id,
-        "status": "open" if row.status in OPEN_STATUSES else "closed",
-        "status_notes": STATUS_NAMES.get(row.status, row.status),
-        "service_name": row.category_name,
-        "service_code": row.category_code,
-        "agency_responsible": department_name(row.department) or CENTRE,
-        "service_notice": handling_notice(category, row.area_class),
-        "requested_datetime": w3c(row.reported_at),
-        "updated_datetime": w3c(max((s for s in stamps if s), default=None)),
-        "expected_datetime": w3c(row.handle_due_at or row.current_due_at),
-        "address": department_name(row.street) if row.street else None,
-        "address_id": None,
-        "zipcode": None,
-        "lat": public_coordinate(row.lat),
-        "long": public_coordinate(row.lng),
-    }
+    return ServiceRequest(
+        service_request_id=row.id,
+        status="open" if row.status in OPEN_STATUSES else "closed",
+        status_notes=STATUS_NAMES.get(row.status, row.status),
+        service_name=row.category_name,
+        service_code=row.category_code,
+        agency_responsible=department_name(row.department) or CENTRE,
+        service_notice=handling_notice(category, row.area_class),
+        requested_datetime=row.reported_at,
+        updated_datetime=max((s for s in stamps if s), default=None),
+        expected_datetime=row.handle_due_at or row.current_due_at,
+        address=department_name(row.street) if row.street else None,
+        address_id=None,
+        zipcode=None,
+        lat=public_coordinate(row.lat),
+        long=public_coordinate(row.lng),
+    )
 
 
-def requests_out(session: Session, rows: list[IncidentRow]) -> list[dict[str, Any]]:
+def requests_out(session: Session, rows: list[IncidentRow]) -> list[ServiceRequest]:
     codes = {row.category_code for row in rows}
     categories = {c.code: c for c in session.exec(
         select(Category).where(col(Category.code).in_(codes))).all()} if codes else {}
@@ -289,20 +404,18 @@ def requests_out(session: Session, rows: list[IncidentRow]) -> list[dict[str, An
 ERROR_TEXT = {400: "bad or missing parameter", 403: "missing, unknown or revoked api_key",
               404: "unknown service, request, token, jurisdiction or path",
               413: "request body larger than 65536 bytes"}
-ERROR_SCHEMA = {"type": "array", "items": {"type": "object", "properties": {
-    "code": {"type": "integer"}, "description": {"type": "string"}}}}
+XML = {"text/xml": {"schema": {"type": "string"}}}
 
 
-def documented(*codes: int, created: bool = False) -> dict[int | str, dict[str, Any]]:
-    """The statuses a GeoReport route answers, each in JSON or XML as the path asks."""
-    both = {"content": {"application/json": {}, "text/xml": {"schema": {"type": "string"}}}}
-    out: dict[int | str, dict[str, Any]] = {200: both}
-    if created:
-        out[201] = {"description": "a new case"} | both
+def documented(*codes: int, created: Any = None) -> dict[int | str, dict[str, Any]]:
+    """The statuses a GeoReport route answers, each in JSON or XML as the path asks (the
+    route's `response_model` is its 200's JSON; `created`, the model of its 201)."""
+    out: dict[int | str, dict[str, Any]] = {200: {"content": {"application/json": {}} | XML}}
+    if created is not None:
+        out[201] = {"description": "a new case", "model": created, "content": XML}
     for code in codes:
-        out[code] = {"description": ERROR_TEXT[code], "content": {
-            "application/json": {"schema": ERROR_SCHEMA},
-            "text/xml": {"schema": {"type": "string"}}}}
+        out[code] = {"description": ERROR_TEXT[code], "model": list[Open311ErrorOut],
+                     "content": XML}
     return out
 
 
@@ -310,24 +423,24 @@ router = APIRouter(prefix="/open311", tags=["open311"])
 v2 = APIRouter(prefix="/v2", route_class=Open311Route)
 
 
-@v2.get("/discovery.{format}", responses=documented(400))
+@v2.get("/discovery.{format}", response_model=Discovery, responses=documented(400))
 def discovery(format: Format, request: Request) -> Response:
-    changeset = w3c(CHANGESET)
-    return reply(format, "discovery", {
-        "changeset": changeset,
-        "contact": f"{CENTRE} (Dadukou district, Chongqing)",
-        "key_service": "API keys are issued by the district's administrators "
-                       "(POST /open311/keys).",
-        "endpoints": [{
-            "specification": SPECIFICATION,
-            "url": str(request.base_url).rstrip("/") + "/open311/v2",
-            "changeset": changeset, "type": "production",
-            "formats": list(MEDIA_TYPES.values()),
-        }],
-    })
+    return reply(format, "discovery", Discovery(
+        changeset=CHANGESET,
+        contact=f"{CENTRE} (Dadukou district, Chongqing)",
+        key_service="API keys are issued by the district's administrators "
+                    "(POST /open311/keys).",
+        endpoints=[Endpoint(
+            specification=SPECIFICATION,
+            url=str(request.base_url).rstrip("/") + "/open311/v2",
+            changeset=CHANGESET, type="production",
+            formats=list(MEDIA_TYPES.values()),
+        )],
+    ))
 
 
-@v2.get("/services.{format}", responses=documented(400, 404))
+@v2.get("/services.{format}", response_model=list[Service],
+        responses=documented(400, 404))
 def list_services(format: Format, session: SessionDep,
                   jurisdiction_id: ShortText | None = None) -> Response:
     check_jurisdiction(jurisdiction_id)
@@ -335,7 +448,8 @@ def list_services(format: Format, session: SessionDep,
     return reply(format, "services", [service_out(c) for c in rows])
 
 
-@v2.get("/services/{service_code}.{format}", responses=documented(400, 404))
+@v2.get("/services/{service_code}.{format}", response_model=ServiceDefinition,
+        responses=documented(400, 404))
 def get_service(service_code: ShortText, format: Format, session: SessionDep,
                 jurisdiction_id: ShortText | None = None) -> Response:
     check_jurisdiction(jurisdiction_id)
@@ -346,7 +460,8 @@ def get_service(service_code: ShortText, format: Format, session: SessionDep,
     return reply(format, "service_definition", service_definition(category))
 
 
-@v2.post("/requests.{format}", responses=documented(400, 403, 404, 413, created=True))
+@v2.post("/requests.{format}", response_model=list[RequestReceipt],
+         responses=documented(400, 403, 404, 413, created=list[RequestReceipt]))
 async def create_request(
         format: Format, request: Request, session: SessionDep,
         api_key: ShortText | None = Form(None), jurisdiction_id: ShortText | None = Form(None),
@@ -397,22 +512,25 @@ async def create_request(
     else:
         limit = handling_notice(category, outcome.area_class)
         notice = f"已受理，案件编号 {outcome.case_id}" + (f"；{limit}" if limit else "")
-    return reply(format, "service_requests", [{
-        "service_request_id": outcome.case_id, "service_notice": notice, "account_id": None}],
+    return reply(format, "service_requests", [RequestReceipt(
+        service_request_id=outcome.case_id, service_notice=notice, account_id=None)],
         status.HTTP_200_OK if outcome.joined else status.HTTP_201_CREATED)
 
 
-@v2.get("/tokens/{token}.{format}", responses=documented(400, 404))
+@v2.get("/tokens/{token}.{format}", response_model=list[RequestToken],
+        responses=documented(400, 404))
 def get_token(token: ShortText, format: Format, session: SessionDep,
               jurisdiction_id: ShortText | None = None) -> Response:
     """Ids are given at once, so a token is simply the case id."""
     check_jurisdiction(jurisdiction_id)
     if session.get(IncidentRow, token) is None:
         raise Open311Error(status.HTTP_404_NOT_FOUND, f"token {shown(token)!r} not found")
-    return reply(format, "service_requests", [{"service_request_id": token, "token": token}])
+    return reply(format, "service_requests",
+                 [RequestToken(service_request_id=token, token=token)])
 
 
-@v2.get("/requests.{format}", responses=documented(400, 404))
+@v2.get("/requests.{format}", response_model=list[ServiceRequest],
+        responses=documented(400, 404))
 def list_requests(
         format: Format, session: SessionDep, service_request_id: Text | None = None,
         service_code: Text | None = None, start_date: ShortText | None = None,
@@ -448,7 +566,8 @@ def list_requests(
     return reply(format, "service_requests", requests_out(session, list(session.exec(query))))
 
 
-@v2.get("/requests/{service_request_id}.{format}", responses=documented(400, 404))
+@v2.get("/requests/{service_request_id}.{format}", response_model=list[ServiceRequest],
+        responses=documented(400, 404))
 def get_request(service_request_id: ShortText, format: Format, session: SessionDep,
                 jurisdiction_id: ShortText | None = None) -> Response:
     check_jurisdiction(jurisdiction_id)
@@ -469,17 +588,12 @@ class NewKey(BaseModel):
     name: str = Field(min_length=1, max_length=100, description="who the key is for")
 
 
-def key_out(key: ApiKey) -> dict[str, Any]:
-    return localize({"id": key.id, "name": key.name, "created_by": key.created_by,
-                     "created_at": key.created_at, "revoked_at": key.revoked_at})
-
-
 AdminUser = Depends(require_roles(ADMIN))
 
 
-@router.post("/keys", status_code=status.HTTP_201_CREATED,
+@router.post("/keys", status_code=status.HTTP_201_CREATED, response_model=IssuedKey,
              responses=responses(401, 403, 413, 422))
-def issue_key(body: NewKey, session: SessionDep, user: User = AdminUser) -> dict[str, Any]:
+def issue_key(body: NewKey, session: SessionDep, user: User = AdminUser) -> IssuedKey:
     """A new key for an Open311 client. The key is shown here once; only its hash is kept."""
     key = new_api_key()
     row = ApiKey(id=secrets.token_hex(8), name=body.name.strip(), key_hash=hash_api_key(key),
@@ -487,17 +601,17 @@ def issue_key(body: NewKey, session: SessionDep, user: User = AdminUser) -> dict
     session.add(row)
     session.commit()
     session.refresh(row)
-    return localize({"id": row.id, "name": row.name, "key": key, "created_at": row.created_at})
+    return IssuedKey(id=row.id, name=row.name, key=key, created_at=row.created_at)
 
 
-@router.get("/keys", responses=responses(401, 403))
-def list_keys(session: SessionDep, _: User = AdminUser) -> list[dict[str, Any]]:
+@router.get("/keys", response_model=list[KeyOut], responses=responses(401, 403))
+def list_keys(session: SessionDep, _: User = AdminUser) -> list[KeyOut]:
     rows = session.exec(select(ApiKey).order_by(col(ApiKey.created_at).desc())).all()
-    return [key_out(k) for k in rows]
+    return [KeyOut.model_validate(k) for k in rows]
 
 
-@router.delete("/keys/{key_id}", responses=responses(401, 403, 404))
-def revoke_key(key_id: str, session: SessionDep, _: User = AdminUser) -> dict[str, Any]:
+@router.delete("/keys/{key_id}", response_model=KeyOut, responses=responses(401, 403, 404))
+def revoke_key(key_id: str, session: SessionDep, _: User = AdminUser) -> KeyOut:
     """Revoke a key; its clients get 403 from then on. Revoking twice keeps the first time."""
     row = session.get(ApiKey, key_id)
     if row is None:
@@ -507,4 +621,4 @@ def revoke_key(key_id: str, session: SessionDep, _: User = AdminUser) -> dict[st
         session.add(row)
         session.commit()
         session.refresh(row)
-    return key_out(row)
+    return KeyOut.model_validate(row)
