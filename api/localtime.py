@@ -3,16 +3,11 @@
 Response models declare their times as `LocalTime`, so the model formats them."""
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from pydantic import PlainSerializer
 
-from domain.timefmt import SHANGHAI, local_json
+from domain.timefmt import SHANGHAI
 
 LocalTime = Annotated[datetime, PlainSerializer(
     lambda at: at.astimezone(SHANGHAI).isoformat(), return_type=str, when_used="json")]
-
-
-def localize(value: Any) -> Any:
-    """Datetimes (by type) in a plain dict or list, for routers without response models yet."""
-    return local_json(value)
