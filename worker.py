@@ -6,6 +6,7 @@ import importlib
 import inspect
 import logging
 import signal
+import sys
 from concurrent.futures import ThreadPoolExecutor
 
 from temporalio import activity
@@ -29,6 +30,10 @@ from workflows.registry import processes
 SHARED_ACTIVITIES = [compute_deadlines, notify, project]  # the task board's
 
 log = logging.getLogger("worker")
+
+# The sandbox imports a workflow's module afresh for every new run; with cached bytecode that
+# is an unmarshal, not a compile (some machines set PYTHONDONTWRITEBYTECODE).
+sys.dont_write_bytecode = False
 
 
 def workflows() -> list[type]:

@@ -2,7 +2,7 @@
 
 import json
 import logging
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -12,7 +12,7 @@ from temporalio import activity
 
 from config import get_settings
 from domain.tasks import DeadlineRequest
-from domain.worktime import WorkingTime, parse_periods
+from domain.worktime import CalendarSnapshot, WorkingTime, parse_periods
 
 log = logging.getLogger(__name__)
 
@@ -41,12 +41,49 @@ class ChinaCalendar:
             return day.weekday() < 5
 
 
+    @staticmethod
+    def published(year: int) -> bool:
+        """Whether the package has the State Council's schedule for `year`."""
+        try:
+            chinese_calendar.is_workday(date(year, 1, 1))
+        except NotImplementedError:
+            return False
+        return True
+
+
+@lru_cache
+def china_calendar() -> ChinaCalendar:
+    s = get_settings()
+    return ChinaCalendar(s.holiday_overrides if s.holiday_overrides.exists() else None)
+
+
 @lru_cache
 def working_time() -> WorkingTime:
     s = get_settings()
-    overrides = s.holiday_overrides if s.holiday_overrides.exists() else None
-    return WorkingTime(ChinaCalendar(overrides).is_workday, parse_periods(s.working_hours),
+    return WorkingTime(china_calendar().is_workday, parse_periods(s.working_hours),
                        ZoneInfo(s.timezone))
+
+
+MAX_SNAPSHOT_DAYS = 2 * 366
+
+
+def calendar_snapshot(today: date) -> CalendarSnapshot | None:
+    """The calendar from `today` to the end of the last published year (two years at most),
+    for a new case's input; None when this year's schedule is not published."""
+    cal, s = china_calendar(), get_settings()
+    year = today.year
+    while cal.published(year + 1) and year + 1 <= today.year + 2:
+        year += 1
+    if not cal.published(today.year):
+        return None
+    last = min(date(year, 12, 31), today + timedelta(days=MAX_SNAPSHOT_DAYS))
+    days = [today + timedelta(days=i) for i in range((last - today).days + 1)]
+    offset = ZoneInfo(s.timezone).utcoffset(datetime.combine(today, time(12)))
+    return CalendarSnapshot(
+        first=today, last=last, working_hours=s.working_hours,
+        days_off=[d for d in days if d.weekday() < 5 and not cal.is_workday(d)],
+        make_up_days=[d for d in days if d.weekday() >= 5 and cal.is_workday(d)],
+        utc_offset_minutes=int(offset.total_seconds() // 60) if offset else 0)
 
 
 @activity.defn

@@ -53,7 +53,9 @@ def write_incident(session: Session, data: dict[str, Any]) -> None:
         "handling_hours": handling_hours(case),
         "evaluation": case.evaluation, "version": case.version,
     }
-    if not upsert(session, IncidentRow, case.id, case.version, values):
+    row = session.get(IncidentRow, case.id)
+    reporters_known = row is not None and row.version > 0 and row.report_count == case.report_count
+    if not upsert(session, IncidentRow, case.id, case.version, values, row) or reporters_known:
         return
     # Everyone who reported the case follows it in their list.
     session.execute(delete(IncidentReporter).where(IncidentReporter.case_id == case.id))

@@ -35,17 +35,17 @@ def case_writer(process: str) -> Callable[[CaseWriter], CaseWriter]:
 
 
 def upsert(session: Session, model: type[SQLModel], key: str, version: int,
-           values: dict[str, Any]) -> bool:
-    """Insert or update a row unless the stored one is newer; True if written."""
-    row = session.get(model, key)
+           values: dict[str, Any], row: Any = None) -> bool:
+    """Insert or update a row unless the stored one is newer; True if written. `row` is the
+    stored row when the caller has read it already."""
+    row = row if row is not None else session.get(model, key)
     if row is None:
         session.add(model(**values))
-    elif row.version <= version:  # type: ignore[attr-defined]
+    elif row.version <= version:
         for name, value in values.items():
             setattr(row, name, value)
     else:
         return False
-    session.flush()
     return True
 
 
@@ -63,8 +63,12 @@ def _write_task(session: Session, task: Task) -> None:
         "decision": task.decision, "actor": task.actor.username if task.actor else None,
         "context": task.context, "completed_at": task.completed_at, "version": task.version,
     }
-    if not upsert(session, TaskRow, task.id, task.version, values):
+    row = session.get(TaskRow, task.id)
+    was_watched = bool(row and row.supervised)
+    if not upsert(session, TaskRow, task.id, task.version, values, row):
         return
+    if not (was_watched or task.watchers):
+        return  # most writes: nobody follows the task, before or after
     session.execute(delete(TaskWatch).where(TaskWatch.task_id == task.id))
     if task.status == "open":
         session.add_all(TaskWatch(task_id=task.id, role=w.role, department=w.department or "")

@@ -1,8 +1,12 @@
 """The incident policy each new case is started with, read from configuration."""
 
+from datetime import datetime
+
+from activities.calendar import calendar_snapshot
 from config import get_settings
 from domain.incident import IncidentPolicy, command_ladder
 from domain.tasks import Limit
+from domain.timefmt import SHANGHAI
 
 
 def incident_policy() -> IncidentPolicy:
@@ -16,4 +20,5 @@ def incident_policy() -> IncidentPolicy:
         evaluation_window=Limit.parse(s.evaluation_window),
         approval_limit=Limit.parse(s.approval_limit), escalation=command_ladder(shares),
         auto_file_inspector_reports=s.auto_file_inspector_reports,
+        calendar=calendar_snapshot(datetime.now(SHANGHAI).date()),
     )

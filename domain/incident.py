@@ -10,6 +10,7 @@ from domain.limits import MAX_REFS, Ref, ShortText, Text
 from domain.roles import COMMAND_LEAD, DEPT_HEAD
 from domain.tasks import ASSIGNEE, Actor, EscalationPolicy, LadderLevel, Limit, Recipient
 from domain.timefmt import SHANGHAI, local_json
+from domain.worktime import CalendarSnapshot
 
 PROCESS = "incident"
 
@@ -77,6 +78,7 @@ class IncidentPolicy(BaseModel):
     evaluation_window: Limit
     approval_limit: Limit = Limit(value=1, unit="working_days")  # 延期/挂账/作废 approvals
     escalation: EscalationPolicy
+    calendar: CalendarSnapshot | None = None  # working days known when the case started
     auto_file_inspector_reports: bool = True
     # Off only on the time-skipping test server, which cannot register custom attributes.
     search_attributes: bool = True

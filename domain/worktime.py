@@ -7,8 +7,10 @@ only ever see the resulting instants in their history.
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, PrivateAttr
 
 from domain.tasks import Limit
 
@@ -97,3 +99,38 @@ class WorkingTime:
         hours = limit.value * (self.hours_per_day if limit.unit == "working_days" else 1)
         hours += extra_hours
         return [self.add_working_hours(start, hours * s) for s in shares]
+
+
+class OutsideCalendar(LookupError):
+    """A day beyond the calendar a case carries: ask the calendar activity instead."""
+
+
+class CalendarSnapshot(BaseModel):
+    """The working calendar a case runs on, frozen into its input when it starts: the days of
+    the years whose holidays are published, as exceptions to Monday-Friday, and the working
+    hours. Deadlines inside it are computed in the workflow itself (no activity, and replay
+    never reads calendar data that may change); a deadline that runs past it goes to the
+    calendar activity, which knows the years published since."""
+
+    first: date
+    last: date
+    days_off: list[date] = []  # Monday-Friday days that are not working days (holidays)
+    make_up_days: list[date] = []  # Saturdays and Sundays that are working days (调休)
+    working_hours: str
+    utc_offset_minutes: int = 480  # China keeps UTC+8 all year
+    _off: frozenset[date] = PrivateAttr(default=frozenset())
+    _on: frozenset[date] = PrivateAttr(default=frozenset())
+
+    def model_post_init(self, _context: object) -> None:
+        self._off, self._on = frozenset(self.days_off), frozenset(self.make_up_days)
+
+    def is_workday(self, day: date) -> bool:
+        if not self.first <= day <= self.last:
+            raise OutsideCalendar(day)
+        if day.weekday() < 5:
+            return day not in self._off
+        return day in self._on
+
+    def working_time(self) -> WorkingTime:
+        tz = timezone(timedelta(minutes=self.utc_offset_minutes))
+        return WorkingTime(self.is_workday, parse_periods(self.working_hours), tz)  # type: ignore[arg-type]

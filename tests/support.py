@@ -79,13 +79,16 @@ class Api:
 
 
 HISTORIES = Path(__file__).resolve().parent / "histories"
+# Bump when a workflow change that running cases meet lands (behind workflow.patched): the
+# next RECORD_HISTORIES=1 run adds a new set beside the old ones, which keep replaying.
+GENERATION = "calendar-in-input"
 
 
 def record_history(workflow_id: str, name: str) -> None:
     """With RECORD_HISTORIES=1, save a case's history (from the dev server the end-to-end
     tests run, search attributes on) for the replay test. Never overwrites: a change that
     running cases meet keeps the old histories and adds new ones."""
-    path = HISTORIES / f"{name}.json"
+    path = HISTORIES / f"{name}.{GENERATION}.json"
     if os.environ.get("RECORD_HISTORIES") != "1" or path.exists():
         return
 

@@ -41,6 +41,7 @@ with workflow.unsafe.imports_passed_through():
         Watcher,
     )
     from domain.timefmt import local_text
+    from domain.worktime import CalendarSnapshot, OutsideCalendar
     from workflows import stubs
 
 APPROVE = "approve"
@@ -62,8 +63,10 @@ class TaskBoard:
                  approval_limit: Limit = Limit(value=1, unit="working_days"),
                  on_approved: OnApproved | None = None,
                  request_context: Callable[[Task, TaskAction], dict[str, Any]] | None = None,
+                 calendar: CalendarSnapshot | None = None,
                  state: BoardState | None = None) -> None:
         """`publish` projects the case with `take_changed()` tasks and `take_notices()`.
+        `calendar` is the working calendar frozen into the case's input, if it carries one;
         `state` resumes a board carried across continue-as-new."""
         self.process = process
         self.case_id = case_id
@@ -73,6 +76,7 @@ class TaskBoard:
         self.approval_limit = approval_limit
         self.on_approved = on_approved
         self.request_context = request_context
+        self.calendar = calendar.working_time() if calendar is not None else None
         self.tasks: dict[str, Task] = {}
         self.pending: dict[str, PendingRequest] = {}  # by requesting task id
         self.fault: str | None = None
@@ -338,6 +342,14 @@ class TaskBoard:
     # -- escalation and expiry -------------------------------------------------------------
 
     async def _deadlines(self, req: DeadlineRequest) -> list[datetime]:
+        """From the case's own calendar when it reaches far enough (no activity: the same
+        pure function over data in the history), else from the calendar activity."""
+        if self.calendar is not None:
+            try:
+                return self.calendar.deadlines(req.start, req.limit, req.shares,
+                                               req.extra_hours, req.due, req.cap)
+            except OutsideCalendar:
+                pass
         return await stubs.compute_deadlines(req)
 
     async def _watch(self, task: Task) -> None:

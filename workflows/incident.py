@@ -65,6 +65,7 @@ MAX_EXTENSIONS = 2  # the second one only when command_lead approves it explicit
 MAX_PARK_DAYS = 366
 TERMINAL = ("closed", "rejected", "voided")
 LOOKUP_CATEGORY = "lookup_category"
+LEAN_SAVES = "lean-saves-2026-11"  # no first projection before a task; unchanged attributes kept
 
 
 @workflow.defn
@@ -76,7 +77,7 @@ class IncidentWorkflow:
             process=PROCESS, case_id=inp.id, escalation=inp.policy.escalation,
             publish=self._save, data_models=DECISION_DATA,
             approval_limit=inp.policy.approval_limit, on_approved=self._apply,
-            request_context=self._request_context)
+            request_context=self._request_context, calendar=inp.policy.calendar)
         first = Report(source=inp.source, reporter=inp.reporter, description=inp.description,
                        location=inp.location, photos=inp.photos, at=inp.reported_at)
         self.state = IncidentState(
@@ -89,10 +90,14 @@ class IncidentWorkflow:
         )
         self.state.suggested_department = self._suggest()
         self._published_status: str | None = None
+        self._indexed: tuple | None = None  # search attribute values last upserted
 
     @workflow.run
     async def run(self, inp: IncidentInput) -> IncidentState:
-        await self._save()
+        # The API writes the case's row before the start, so the first projection can wait for
+        # the first task (one local activity less per case).
+        if not workflow.patched(LEAN_SAVES):
+            await self._save()
         if inp.source == "inspector" and inp.policy.auto_file_inspector_reports:
             self.state.filed_at = workflow.now()  # inspector reports are pre-verified
             self.state.status = "dispatching"
@@ -338,12 +343,17 @@ class IncidentWorkflow:
         state.current_due_at = min(dues) if dues else None
         self._status_updates()
         if self.inp.policy.search_attributes:
-            workflow.upsert_search_attributes([
-                sa.CASE_STATUS.value_set(state.status),
-                sa.CASE_CATEGORY.value_set(state.category.code),
-                sa.CASE_DEPARTMENT.value_set(state.department or ""),
-                sa.CASE_OVERDUE.value_set(any(t.watchers for t in open_tasks)),
-            ])
+            values = (state.status, state.category.code, state.department or "",
+                      any(t.watchers for t in open_tasks))
+            # Upsert only what changed: each upsert is an event in the history.
+            if values != self._indexed or not workflow.patched(LEAN_SAVES):
+                self._indexed = values
+                workflow.upsert_search_attributes([
+                    sa.CASE_STATUS.value_set(values[0]),
+                    sa.CASE_CATEGORY.value_set(values[1]),
+                    sa.CASE_DEPARTMENT.value_set(values[2]),
+                    sa.CASE_OVERDUE.value_set(values[3]),
+                ])
         await stubs.project(Projection(
             process=PROCESS, case=state.model_dump(mode="json", by_alias=True),
             tasks=self.board.take_changed(), notices=self.board.take_notices()))

@@ -6,7 +6,9 @@ router may register a `precheck` for checks that need the database (a category c
 exist), which run before the action reaches the workflow.
 """
 
+import json
 from collections.abc import Callable
+from functools import cache
 from typing import Any, Literal
 
 from fastapi import APIRouter, HTTPException, Path, Query, status
@@ -91,13 +93,19 @@ class ActionOut(BaseModel):
     approval_task_id: str | None = Field(None, description="the approval task a request opened")
 
 
+@cache
+def _schema(model: type[BaseModel]) -> str:
+    # Building a JSON Schema is costly and the models never change while the API runs.
+    return json.dumps(model.model_json_schema())
+
+
 def decision_out(process: str, spec: DecisionSpec) -> DecisionOut:
     models = processes().get(process)
     model = models.data_models.get(spec.data) if models and spec.data else None
     return DecisionOut(name=spec.name, label=spec.label, comment_required=spec.comment_required,
                        closes=spec.closes,
                        approval_role=spec.approval.role if spec.approval else None,
-                       data_schema=model.model_json_schema() if model else None)
+                       data_schema=json.loads(_schema(model)) if model else None)
 
 
 def task_out(row: TaskRow | Task) -> TaskOut:

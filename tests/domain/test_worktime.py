@@ -79,3 +79,20 @@ def test_bad_configuration_is_refused() -> None:
         parse_periods("12:00-09:00")
     with pytest.raises(ValueError):
         Limit.parse("0 working_hours")
+
+
+def test_a_case_calendar_matches_the_calendar_activity_and_knows_its_end() -> None:
+    from activities.calendar import calendar_snapshot, china_calendar
+    from domain.worktime import OutsideCalendar
+
+    snap = calendar_snapshot(date(2026, 1, 5))
+    assert snap is not None and snap.last == date(2026, 12, 31)  # 2027 is not published
+    day = snap.first
+    while day <= snap.last:
+        assert snap.is_workday(day) == china_calendar().is_workday(day), day
+        day += timedelta(days=1)
+    assert date(2026, 2, 14) in snap.make_up_days  # a Saturday worked for 春节
+    with pytest.raises(OutsideCalendar):
+        snap.is_workday(date(2027, 1, 4))
+    with pytest.raises(OutsideCalendar):
+        snap.working_time().add_working_hours(datetime(2026, 12, 31, 9, tzinfo=UTC), 20)

@@ -9,7 +9,7 @@ import pytest
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
-from activities.calendar import working_time
+from activities.calendar import china_calendar, working_time
 from config import get_settings
 from scripts.stack import BIN
 from worker import build_worker
@@ -35,8 +35,10 @@ def holidays(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
         monkeypatch.setenv("HOLIDAY_OVERRIDES", str(path))
         get_settings.cache_clear()
         working_time.cache_clear()
+        china_calendar.cache_clear()
 
     yield use
     monkeypatch.delenv("HOLIDAY_OVERRIDES", raising=False)
     get_settings.cache_clear()
     working_time.cache_clear()
+    china_calendar.cache_clear()

@@ -12,6 +12,7 @@ from temporalio.client import Client, WorkflowHandle
 from config import get_settings
 from domain.incident import CategoryInfo, IncidentInput, Location
 from domain.tasks import Actor, Limit, TaskAction
+from tests.support import GENERATION
 from workflows.incident import IncidentWorkflow
 
 HISTORIES = Path(__file__).resolve().parent.parent / "histories"
@@ -55,7 +56,7 @@ async def act(handle: WorkflowHandle, step: str, user: Actor, decision: str,
 async def record(handle: WorkflowHandle, name: str) -> None:
     """Save a finished history for the replay tests when RECORD_HISTORIES=1. An existing file
     is never overwritten: a change that running cases meet keeps the old histories."""
-    path = HISTORIES / f"{name}.json"
+    path = HISTORIES / f"{name}.{GENERATION}.json"
     if os.environ.get("RECORD_HISTORIES") == "1" and not path.exists():
         history = await handle.fetch_history()
         recorded = {"workflow_id": handle.id, "history": json.loads(history.to_json())}

@@ -1,5 +1,6 @@
 """Escalation on the time-skipping server: the ladder fires at working-time instants."""
 
+import json
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -8,10 +9,12 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 from temporalio.testing import WorkflowEnvironment
 
+from activities.calendar import calendar_snapshot, working_time
 from api.history import audit_entries
 from api.main import app
 from db.engine import get_engine
 from db.models import Notification
+from domain.tasks import Limit
 from security import create_token
 from tests.workflows.support import (
     CITIZEN,
@@ -180,3 +183,37 @@ async def test_rejected_after_a_category_correction(env: WorkflowEnvironment) ->
     case = await handle.result()
     assert case.status == "rejected" and case.filed_at is None
     await record(handle, "incident_v2_rejected")
+
+
+def local_activities(history) -> list[str]:
+    """Names of the local activities a history ran (from their markers)."""
+    names = []
+    for event in history.events:
+        if event.HasField("marker_recorded_event_attributes"):
+            data = event.marker_recorded_event_attributes.details.get("data")
+            if data and data.payloads:
+                names.append(json.loads(data.payloads[0].data).get("activity_type"))
+    return names
+
+
+async def test_deadlines_come_from_the_case_calendar_and_from_the_activity_beyond_it(
+        env: WorkflowEnvironment) -> None:
+    today = (await env.get_current_time()).astimezone(CST).date()
+    inside = incident_input(limit="3 working_days")
+    inside.policy.calendar = calendar_snapshot(today)
+    assert inside.policy.calendar is not None and inside.policy.calendar.last.year >= today.year
+    short = incident_input(limit="3 working_days")
+    past = today - timedelta(days=10)  # a calendar that no longer reaches today
+    short.policy.calendar = short.policy.calendar.model_copy(update={"first": past,
+                                                                     "last": past})
+    handles = [await start(env.client, inp) for inp in (inside, short)]
+    for handle in handles:
+        await act(handle, "file", INTAKE, "accept")
+    for handle in handles:  # the same deadlines either way
+        task = next(t for t in await handle.query(IncidentWorkflow.tasks)
+                    if t.step_code == "dispatch")
+        assert task.due_at == working_time().deadlines(
+            task.opened_at, Limit.parse("1 working_hours"), [1.0])[0]
+    ran = [local_activities(await h.fetch_history()) for h in handles]
+    assert "compute_deadlines" not in ran[0] and "project" in ran[0]
+    assert ran[1].count("compute_deadlines") == 2  # filing and dispatch tasks
