@@ -8,7 +8,15 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from domain.departments import DEPARTMENTS
 from domain.limits import MAX_REFS, Ref, ShortText, Text
 from domain.roles import COMMAND_LEAD, DEPT_HEAD
-from domain.tasks import ASSIGNEE, Actor, EscalationPolicy, LadderLevel, Limit, Recipient
+from domain.tasks import (
+    ASSIGNEE,
+    Actor,
+    EscalationPolicy,
+    LadderLevel,
+    Limit,
+    Recipient,
+    Task,
+)
 from domain.timefmt import SHANGHAI, local_json
 from domain.worktime import CalendarSnapshot
 
@@ -155,6 +163,13 @@ class IncidentState(BaseModel):
 
     def summary(self) -> dict[str, Any]:
         return local_json(self.model_dump(by_alias=True))
+
+
+class CaseView(BaseModel):
+    """The case and its tasks, read in one query."""
+
+    case: IncidentState
+    tasks: list[Task]
 
 
 # -- the data each decision takes (validated by the task board, shown as JSON Schema) ------

@@ -18,6 +18,7 @@ with workflow.unsafe.imports_passed_through():
         DECISION_DATA,
         PROCESS,
         STATUS_NAMES,
+        CaseView,
         CategoryInfo,
         ExtendData,
         IncidentInput,
@@ -311,6 +312,10 @@ class IncidentWorkflow:
     @workflow.query
     def tasks(self) -> list[Task]:
         return list(self.board.tasks.values())
+
+    @workflow.query
+    def view(self) -> CaseView:
+        return CaseView(case=self.state, tasks=list(self.board.tasks.values()))
 
     # -- bookkeeping ----------------------------------------------------------------------
 

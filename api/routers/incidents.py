@@ -395,8 +395,8 @@ async def get_incident(case_id: CaseId, user: CurrentUser, client: TemporalDep,
     `archived`."""
     handle = client.get_workflow_handle(workflow_id_for(case_id))
     try:
-        state = await handle.query(IncidentWorkflow.case)
-        tasks = await handle.query(IncidentWorkflow.tasks)
+        view = await handle.query(IncidentWorkflow.view)  # one query: state and tasks agree
+        state, tasks = view.case, view.tasks
     except RPCError as err:
         if err.status not in (RPCStatusCode.NOT_FOUND, RPCStatusCode.INVALID_ARGUMENT):
             raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE,
