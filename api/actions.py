@@ -24,8 +24,10 @@ _STATUS = {
 UPDATE_TIMEOUT = timedelta(seconds=60)
 
 
-async def send_action(client: Client, workflow_id: str, action: TaskAction) -> ActionResult:
-    """Run the `act` update; a validator's rejection becomes 403/404/409/422, nothing written."""
+async def send_action(client: Client, workflow_id: str, action: TaskAction,
+                      known: bool = True) -> ActionResult:
+    """Run the `act` update; a validator's rejection becomes 403/404/409/422, nothing written.
+    `known`: the task is in the projection (else a missing workflow is a 404, not a 409)."""
     handle = client.get_workflow_handle(workflow_id)
     try:
         return await handle.execute_update("act", action, result_type=ActionResult,
@@ -37,6 +39,8 @@ async def send_action(client: Client, workflow_id: str, action: TaskAction) -> A
         log.warning("update on %s failed: %s", workflow_id, cause)
         raise HTTPException(status.HTTP_409_CONFLICT, "the action could not be applied") from err
     except RPCError as err:
+        if err.status == RPCStatusCode.NOT_FOUND and not known:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, "no such task") from err
         if err.status in (RPCStatusCode.NOT_FOUND, RPCStatusCode.FAILED_PRECONDITION):
             raise HTTPException(status.HTTP_409_CONFLICT,
                                 "the case is no longer running; the task is closed") from err

@@ -16,7 +16,7 @@ from api.reporting import Submission, submit
 from api.routers.tasks import Completion, TaskOut, precheck, task_out
 from api.stats import table
 from api.tables import MEDIA, export
-from db.models import Category, IncidentReporter, IncidentRow, TaskRow
+from db.models import Category, IncidentReporter, IncidentRow
 from domain.incident import (
     OPEN_STATUSES,
     PROCESS,
@@ -423,7 +423,7 @@ async def get_incident(case_id: CaseId, user: CurrentUser, client: TemporalDep,
 
 
 @precheck(PROCESS)
-def check_category(session: Session, row: TaskRow, body: Completion) -> None:
+def check_category(session: Session, body: Completion) -> None:
     """A category corrected at filing must be in the catalogue (the workflow cannot look)."""
     code = body.data.get("category_code") if body.decision == "accept" else None
     if code is not None and (not isinstance(code, str) or session.get(Category, code) is None):

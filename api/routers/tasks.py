@@ -24,14 +24,14 @@ from db.models import TaskRow, TaskWatch, User
 from domain.limits import MAX_OFFSET, Text
 from domain.roles import ADMIN, AUDITOR
 from domain.tasks import DecisionSpec, Task, TaskAction
-from workflows.registry import processes
+from workflows.registry import by_workflow_id, processes
 
 router = APIRouter(prefix="/tasks", tags=["tasks"])
 
 CLOSED = ("done", "expired", "cancelled")
 TASK_ID = Path(max_length=160, pattern=r"^[\w.\-]+$", description="e.g. incident-20261128-A1B2C3.2")
 
-Precheck = Callable[[Session, TaskRow, "Completion"], None]
+Precheck = Callable[[Session, "Completion"], None]
 _PRECHECKS: dict[str, Precheck] = {}
 
 
@@ -189,18 +189,21 @@ async def complete(body: Completion, user: CurrentUser, session: SessionDep,
     """Act on a task. The owning workflow's validator decides 403/409/422 before anything is
     written, so a rejected action leaves no trace in the history."""
     row = session.get(TaskRow, task_id)
-    if row is None:
+    # A task id names its workflow: `{workflow_id}.{n}`. A task the workflow has just opened
+    # may not be projected yet (a client read it from the case), so the workflow decides.
+    workflow_id = row.workflow_id if row else task_id.rpartition(".")[0]
+    process = processes().get(row.process) if row else by_workflow_id(workflow_id)
+    if process is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no such task")
-    if row.status != "open":
+    if row is not None and row.status != "open":
         raise HTTPException(status.HTTP_409_CONFLICT, f"任务已关闭 (task is {row.status})")
-    check = _PRECHECKS.get(row.process)
+    check = _PRECHECKS.get(process.name)
     if check is not None:
-        check(session, row, body)
-    workflow_id = row.workflow_id
+        check(session, body)
     session.close()  # don't hold a connection while the workflow works
     action = TaskAction(task_id=task_id, decision=body.decision, comment=body.comment,
                         data=body.data, actor=actor_of(user))
-    result = await send_action(client, workflow_id, action)
+    result = await send_action(client, workflow_id, action, known=row is not None)
     return ActionOut(task=task_out(result.task), case=result.case,
                      approval_task_id=result.approval_task_id)
 

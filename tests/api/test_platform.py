@@ -208,3 +208,19 @@ def test_a_stale_projection_never_wins(api: Api) -> None:
     with Session(get_engine()) as session:
         assert session.get(TaskRow, task["id"]).status == "done"
         assert session.get(IncidentRow, case["id"]).status == "dispatching"
+
+
+def test_a_task_read_from_the_case_can_be_acted_on_before_it_is_projected(api: Api) -> None:
+    """The case (the workflow) may name a task the inbox has not caught up with yet."""
+    case = api.report()
+    task_id = api.eventually(lambda: api.get(f"/incidents/{case['id']}", "intake").json()
+                             ["open_task_ids"] or None)[0]
+    with Session(get_engine()) as session:  # as if the projection were still on its way
+        session.delete(session.get(TaskRow, task_id))
+        session.commit()
+    assert api.act("citizen", task_id, "accept").status_code == 403  # still the workflow's call
+    r = api.act("intake", task_id, "accept")
+    assert r.status_code == 200 and r.json()["case"]["status"] == "dispatching"
+    assert api.act("intake", f"{case['workflow_id']}.99", "accept").status_code == 404
+    assert api.act("intake", "incident-19990101-000000.1", "accept").status_code == 404
+    assert api.act("intake", "nothing-here.1", "accept").status_code == 404
