@@ -26,12 +26,12 @@ with workflow.unsafe.imports_passed_through():
         ParkData,
         Report,
     )
+    from domain.incident_steps import DISPATCH, EVALUATE, FILE, HANDLE, REVIEW, VERIFY
     from domain.limits import MAX_REPORTS_KEPT
-    from domain.roles import CITIZEN, COMMAND_LEAD, DISPATCHER, INSPECTOR, INTAKE, OFFICER
+    from domain.roles import CITIZEN, DISPATCHER, INSPECTOR, INTAKE, OFFICER
     from domain.tasks import (
         CONFLICT,
         ActionResult,
-        Approval,
         DecisionSpec,
         Limit,
         Projection,
@@ -41,26 +41,6 @@ with workflow.unsafe.imports_passed_through():
     from domain.timefmt import SHANGHAI, local_text
     from workflows import stubs
     from workflows.human_tasks import TaskBoard, actor_notice, invalid
-
-APPROVAL = Approval(role=COMMAND_LEAD)
-VOID = DecisionSpec(name="void", label="作废", comment_required=True, closes=False,
-                    approval=APPROVAL)
-FILE = [DecisionSpec(name="accept", label="立案", data="accept"),
-        DecisionSpec(name="reject", label="不予立案", comment_required=True), VOID]
-DISPATCH = [DecisionSpec(name="dispatch", label="派遣", data="dispatch"), VOID]
-HANDLE = [DecisionSpec(name="done", label="办结", data="done"),
-          DecisionSpec(name="return", label="回退", comment_required=True),
-          DecisionSpec(name="extend", label="申请延期", comment_required=True, data="extend",
-                       closes=False,
-                       approval=Approval(role=COMMAND_LEAD, data="approve_extension")),
-          DecisionSpec(name="park", label="申请挂账", comment_required=True, data="park",
-                       closes=False, approval=APPROVAL)]
-VERIFY = [DecisionSpec(name="pass", label="核查通过"),
-          DecisionSpec(name="fail", label="返工", comment_required=True)]
-EVALUATE = [DecisionSpec(name="satisfied", label="满意"),
-            DecisionSpec(name="unsatisfied", label="不满意", comment_required=True)]
-REVIEW = [DecisionSpec(name="uphold", label="不满意属实，重新处置", comment_required=True),
-          DecisionSpec(name="dismiss", label="维持结案", comment_required=True)]
 
 MAX_EXTENSIONS = 2  # the second one only when command_lead approves it explicitly
 MAX_PARK_DAYS = 366
