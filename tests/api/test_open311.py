@@ -291,6 +291,14 @@ def test_missing_or_wrong_api_key_is_403(api: Api, fmt: str) -> None:
     assert_error(report(api, fmt, api_key="not-a-key"), 403, fmt)
 
 
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_a_key_in_the_url_is_refused_not_used(api: Api, fmt: str) -> None:
+    lat, lng = next(SPOTS)
+    r = api.http.post(f"{V2}/requests.{fmt}", params={"api_key": DEMO_KEY}, data={
+        "service_code": "BJ0101", "lat": str(lat), "long": str(lng), "description": "井盖"})
+    assert "URL" in assert_error(r, 400, fmt)
+
+
 def test_revoked_key_is_403(api: Api) -> None:
     r = api.post("/open311/keys", "admin", json={"name": "fixmystreet"})
     assert r.status_code == 201, r.text
