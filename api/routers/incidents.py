@@ -13,10 +13,10 @@ from api.deps import CurrentUser, SessionDep, TemporalDep, actor_of
 from api.errors import responses
 from api.localtime import LocalTime
 from api.reporting import Submission, submit
-from api.routers.tasks import Completion, TaskOut, precheck, task_out
+from api.routers.tasks import Completion, TaskOut, case_view, precheck, task_out
 from api.stats import table
 from api.tables import MEDIA, export
-from db.models import Category, IncidentReporter, IncidentRow
+from db.models import Category, IncidentReporter, IncidentRow, User
 from domain.incident import (
     OPEN_STATUSES,
     PROCESS,
@@ -420,6 +420,18 @@ async def get_incident(case_id: CaseId, user: CurrentUser, client: TemporalDep,
         return public_case(state, tasks, user.username)
     return IncidentView.model_validate(state.model_dump() | {
         "tasks": [task_out(t) for t in tasks]})
+
+
+@case_view(PROCESS)
+def reporter_case(user: User, case: dict[str, Any]) -> dict[str, Any]:
+    """An action's answer to a reporter (their evaluation): the public facts and their own
+    reports, as GET /incidents/{id} shows them."""
+    public = {k: v for k, v in case.items() if k in PublicIncidentView.model_fields}
+    public["my_reports"] = [{k: v for k, v in r.items() if k != "reporter"}
+                            for r in case.get("reports", [])
+                            if r.get("reporter", {}).get("username") == user.username]
+    public.pop("tasks", None)
+    return public
 
 
 @precheck(PROCESS)

@@ -22,7 +22,7 @@ from api.errors import responses
 from api.localtime import LocalTime
 from db.models import TaskRow, TaskWatch, User
 from domain.limits import MAX_OFFSET, Text
-from domain.roles import ADMIN, AUDITOR
+from domain.roles import ADMIN, AUDITOR, CITIZEN, SERVICE
 from domain.tasks import DecisionSpec, Task, TaskAction
 from workflows.registry import by_workflow_id, processes
 
@@ -33,6 +33,28 @@ TASK_ID = Path(max_length=160, pattern=r"^[\w.\-]+$", description="e.g. incident
 
 Precheck = Callable[[Session, "Completion"], None]
 _PRECHECKS: dict[str, Precheck] = {}
+
+
+CaseView = Callable[[User, dict[str, Any]], dict[str, Any]]
+_CASE_VIEWS: dict[str, CaseView] = {}
+
+
+def case_view(process: str) -> Callable[[CaseView], CaseView]:
+    """Register how an action's answer shows `process`'s case to a citizen or machine
+    account (staff see it whole). Without one they see only its id and status."""
+
+    def register(fn: CaseView) -> CaseView:
+        _CASE_VIEWS[process] = fn
+        return fn
+
+    return register
+
+
+def shown_case(process: str, user: User, case: dict[str, Any]) -> dict[str, Any]:
+    if user.role not in (CITIZEN, SERVICE):
+        return case
+    view = _CASE_VIEWS.get(process)
+    return view(user, case) if view else {k: case.get(k) for k in ("id", "status")}
 
 
 def precheck(process: str) -> Callable[[Precheck], Precheck]:
@@ -204,6 +226,6 @@ async def complete(body: Completion, user: CurrentUser, session: SessionDep,
     action = TaskAction(task_id=task_id, decision=body.decision, comment=body.comment,
                         data=body.data, actor=actor_of(user))
     result = await send_action(client, workflow_id, action, known=row is not None)
-    return ActionOut(task=task_out(result.task), case=result.case,
+    return ActionOut(task=task_out(result.task), case=shown_case(process.name, user, result.case),
                      approval_task_id=result.approval_task_id)
 

@@ -42,6 +42,9 @@ def test_full_loop_from_citizen_report_to_evaluation(api: Api) -> None:
     task = api.task("citizen", case["id"], "评价")
     r = api.act("citizen", task["id"], "satisfied")
     assert r.json()["case"]["status"] == "closed"
+    # The answer shows a reporter what their case page shows, not the staff's whole case.
+    assert "reports" not in r.json()["case"] and "result_photos" not in r.json()["case"]
+    assert [x["description"] for x in r.json()["case"]["my_reports"]] == ["路边暴露垃圾"]
 
     state = api.get(f"/incidents/{case['id']}", "citizen").json()
     assert state["status"] == "closed"
