@@ -340,5 +340,9 @@ class IncidentWorkflow:
                     sa.CASE_OVERDUE.value_set(values[3]),
                 ])
         await stubs.project(Projection(
-            process=PROCESS, case=state.model_dump(mode="json", by_alias=True),
+            # The row needs neither the reports in full nor photos (local activity inputs
+            # are not in the history, so this changes nothing a replay sees).
+            process=PROCESS, case=state.model_dump(mode="json", by_alias=True,
+                                                   exclude={"reports", "photos",
+                                                            "result_photos"}),
             tasks=self.board.take_changed(), notices=self.board.take_notices()))
