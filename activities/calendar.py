@@ -67,6 +67,7 @@ def working_time() -> WorkingTime:
 MAX_SNAPSHOT_DAYS = 2 * 366
 
 
+@lru_cache(maxsize=4)
 def calendar_snapshot(today: date) -> CalendarSnapshot | None:
     """The calendar from `today` to the end of the last published year (two years at most),
     for a new case's input; None when this year's schedule is not published."""

@@ -1,11 +1,10 @@
 """The database engine: a SQLite file by default, PostgreSQL through DATABASE_URL."""
 
-from collections.abc import Iterator
 from functools import lru_cache
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, create_engine
+from sqlmodel import create_engine
 
 from config import ROOT, get_settings
 
@@ -34,8 +33,3 @@ def get_engine() -> Engine:
 
         return engine
     return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
-
-
-def get_session() -> Iterator[Session]:
-    with Session(get_engine()) as session:
-        yield session

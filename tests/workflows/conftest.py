@@ -9,7 +9,7 @@ import pytest
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
-from activities.calendar import china_calendar, working_time
+from activities.calendar import calendar_snapshot, china_calendar, working_time
 from config import get_settings
 from scripts.stack import BIN
 from worker import build_worker
@@ -36,9 +36,11 @@ def holidays(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
         get_settings.cache_clear()
         working_time.cache_clear()
         china_calendar.cache_clear()
+        calendar_snapshot.cache_clear()
 
     yield use
     monkeypatch.delenv("HOLIDAY_OVERRIDES", raising=False)
     get_settings.cache_clear()
     working_time.cache_clear()
     china_calendar.cache_clear()
+    calendar_snapshot.cache_clear()
