@@ -33,6 +33,9 @@ async def current_user(session: SessionDep,
     # A primary-key read: quick, and never behind a writer (WAL on SQLite, MVCC on PostgreSQL).
     username = read_token(token) if token else None
     user = session.get(User, username) if username else None
+    # Give the connection back at once: many requests then wait on Temporal, not holding one
+    # (the session reconnects if the endpoint reads more).
+    session.close()
     if user is None or not user.active:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "not authenticated",
                             headers={"WWW-Authenticate": "Bearer"})
