@@ -116,7 +116,7 @@ class TaskBoard:
             ladder=[marks[s] for s in levels], due_at=marks[1.0],
             expires_at=marks[expire_share] if expires else None,
         )
-        task.warn_at = task.ladder[0] if task.ladder and task.ladder[0] < task.due_at else None
+        task.warn_at = _warning(task)
         self.tasks[task.id] = task
         self._changed[task.id] = task
         self._spawn(self._watch(task), f"ladder of {task.id}")
@@ -124,8 +124,9 @@ class TaskBoard:
 
     async def replan(self, task: Task, extra_hours: float = 0,
                      due: datetime | None = None) -> None:
-        """New deadlines for an open task (an approved 延期): the running ladder re-plans and
-        its level drops back to the thresholds already passed."""
+        """New deadlines for an open task (an approved 延期): the running ladder re-plans, its
+        level drops back to the thresholds already passed, and an expiry moves as far as the
+        deadline did (the grace after the deadline stays what it was)."""
         assert task.limit is not None
         shares = sorted({1.0, *(lv.share for lv in self.escalation.levels[:len(task.ladder)])})
         marks = dict(zip(shares, await self._deadlines(DeadlineRequest(
@@ -133,8 +134,10 @@ class TaskBoard:
             due=due)), strict=True))
         now = workflow.now()
         task.ladder = [marks[lv.share] for lv in self.escalation.levels[:len(task.ladder)]]
+        if task.expires_at is not None and task.due_at is not None:
+            task.expires_at += marks[1.0] - task.due_at
         task.due_at = marks[1.0]
-        task.warn_at = task.ladder[0] if task.ladder and task.ladder[0] < task.due_at else None
+        task.warn_at = _warning(task)
         task.escalation_level = sum(1 for m in task.ladder if m <= now)
         task.watchers = self._watchers(task)
         task.plan += 1
@@ -465,6 +468,12 @@ class TaskBoard:
             self.pending[task.id] = pending
             self._spawn(self._decide(task, approval, pending.action),
                         f"approval {approval.id}")
+
+
+def _warning(task: Task) -> datetime | None:
+    """The first ladder mark, when it comes before the deadline (a 预警)."""
+    first = task.ladder[0] if task.ladder else None
+    return first if first is not None and task.due_at and first < task.due_at else None
 
 
 def actor_notice(workflow_id: str, actor: Actor, message: str, key: str) -> Notice:

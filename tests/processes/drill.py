@@ -7,7 +7,6 @@ climbs the ladder and expires by itself, with a 延后 request that command_lead
 continue as new with its reply task open, as a long-running process would.
 """
 
-from datetime import timedelta
 
 from pydantic import BaseModel, ConfigDict, Field
 from temporalio import workflow
@@ -29,6 +28,7 @@ with workflow.unsafe.imports_passed_through():
         Task,
         TaskAction,
     )
+    from workflows import stubs
     from workflows.human_tasks import TaskBoard
 
 PROCESS = "drill"
@@ -134,9 +134,7 @@ class DrillWorkflow:
         hours = PostponeData.model_validate(request.data).hours
         if hours == 13:  # a deliberate fault, to show that one never leaves an Update hanging
             raise RuntimeError("drill fault on approval")
-        await self.board.replan(task, extra_hours=hours)
-        assert task.expires_at is not None
-        task.expires_at += timedelta(hours=hours)
+        await self.board.replan(task, extra_hours=hours)  # moves its expiry too
 
     @workflow.update
     async def act(self, action: TaskAction) -> ActionResult:
@@ -157,7 +155,5 @@ class DrillWorkflow:
         return self.state
 
     async def _save(self) -> None:
-        await workflow.execute_local_activity(
-            "project", Projection(process=PROCESS, tasks=self.board.take_changed(),
-                                  notices=self.board.take_notices()),
-            start_to_close_timeout=timedelta(seconds=30))
+        await stubs.project(Projection(process=PROCESS, tasks=self.board.take_changed(),
+                                       notices=self.board.take_notices()))
