@@ -44,10 +44,27 @@ class BodyTooLarge(HTTPException):
         super().__init__(status.HTTP_413_CONTENT_TOO_LARGE, TOO_LARGE)
 
 
-def too_large(path: str) -> Response:
+def error_response(path: str, code: int, text: str) -> Response:
+    """`{"detail"}`, or the GeoReport error format under `/open311/v2/`."""
     if path.startswith(open311.PREFIX):
-        return open311.standard_error(path, status.HTTP_413_CONTENT_TOO_LARGE, TOO_LARGE)
-    return JSONResponse({"detail": TOO_LARGE}, status.HTTP_413_CONTENT_TOO_LARGE)
+        return open311.standard_error(path, code, text)
+    return JSONResponse({"detail": text}, code)
+
+
+class ResponseWatch:
+    """Wraps `send` to tell whether a response has started (then no error page can follow)."""
+
+    def __init__(self, send: Send) -> None:
+        self._send = send
+        self.started = False
+
+    async def __call__(self, message: Message) -> None:
+        self.started = self.started or message["type"] == "http.response.start"
+        await self._send(message)
+
+
+def refusal(path: str) -> Response:
+    return error_response(path, status.HTTP_413_CONTENT_TOO_LARGE, TOO_LARGE)
 
 
 class BodyLimit:
@@ -65,10 +82,9 @@ class BodyLimit:
             return
         declared = dict(scope["headers"]).get(b"content-length", b"")
         if declared.isdigit() and int(declared) > self.limit:
-            await too_large(scope["path"])(scope, receive, send)
+            await refusal(scope["path"])(scope, receive, send)
             return
         received = 0
-        started = False
 
         async def counted() -> Message:
             nonlocal received
@@ -79,25 +95,14 @@ class BodyLimit:
                     raise BodyTooLarge
             return message
 
-        async def watched(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
+        watch = ResponseWatch(send)
         try:
-            await self.app(scope, counted, watched)
+            await self.app(scope, counted, watch)
         except BodyTooLarge:
             # Read outside FastAPI's body handling (which answers it itself).
-            if started:
+            if watch.started:
                 raise
-            await too_large(scope["path"])(scope, receive, send)
-
-
-def internal_error(path: str) -> Response:
-    if path.startswith(open311.PREFIX):
-        return open311.standard_error(path, status.HTTP_500_INTERNAL_SERVER_ERROR,
-                                      "internal error")
-    return JSONResponse({"detail": "internal error"}, status.HTTP_500_INTERNAL_SERVER_ERROR)
+            await refusal(scope["path"])(scope, receive, send)
 
 
 class InternalErrors:
@@ -112,20 +117,15 @@ class InternalErrors:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        started = False
-
-        async def watched(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
+        watch = ResponseWatch(send)
         try:
-            await self.app(scope, receive, watched)
+            await self.app(scope, receive, watch)
         except Exception:
             log.exception("unhandled error in %s %r", scope["method"], scope["path"])
-            if started:
+            if watch.started:
                 raise  # half a response is out: only closing the connection is honest
-            await internal_error(scope["path"])(scope, receive, send)
+            await error_response(scope["path"], status.HTTP_500_INTERNAL_SERVER_ERROR,
+                                 "internal error")(scope, receive, send)
 
 
 app = FastAPI(

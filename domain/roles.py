@@ -14,6 +14,9 @@ SERVICE = "service"  # machine accounts (AI cameras, the city platform)
 ROLES = (CITIZEN, INSPECTOR, INTAKE, DISPATCHER, OFFICER, DEPT_HEAD, COMMAND_LEAD, AUDITOR, ADMIN,
          SERVICE)
 
+# Callers who see only what they reported (and their own tasks), never the staff's view.
+REPORTER_ROLES = (CITIZEN, SERVICE)
+
 SOURCES = ("citizen", "inspector", "ai_video", "city_dispatch")
 SOURCE_NAMES = {
     "citizen": "随手拍",

@@ -39,7 +39,7 @@ from domain.limits import (
     Text,
     within_reach,
 )
-from domain.roles import CITIZEN, SERVICE, allowed_source
+from domain.roles import REPORTER_ROLES, allowed_source
 from domain.tasks import Task
 from domain.timefmt import SHANGHAI
 from workflows.incident import IncidentWorkflow
@@ -266,7 +266,7 @@ def visible_to(user: CurrentUser, reporters: set[str]) -> bool:
 
 
 def reporter_only(user: CurrentUser) -> bool:
-    return user.role in (CITIZEN, SERVICE)
+    return user.role in REPORTER_ROLES
 
 
 def public_row(row: IncidentRow, username: str) -> PublicIncidentRow:
@@ -366,7 +366,7 @@ def stats(user: CurrentUser, session: SessionDep,
           group_by: Literal["department", "category", "street", "source"] = "department",
           format: Literal["json", "csv", "xlsx"] = "json") -> Any:
     """Indicators per group for cases reported in [from, to]; definitions in the README."""
-    if user.role in (CITIZEN, SERVICE):
+    if reporter_only(user):
         raise HTTPException(status.HTTP_403_FORBIDDEN, "indicators are for staff")
     today = datetime.now(SHANGHAI).date()
     first = from_ or today.replace(day=1)

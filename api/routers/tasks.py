@@ -9,7 +9,7 @@ exist), which run before the action reaches the workflow.
 import json
 from collections.abc import Callable
 from functools import cache
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from fastapi import APIRouter, HTTPException, Path, Query, status
 from pydantic import BaseModel, Field
@@ -22,7 +22,7 @@ from api.errors import responses
 from api.localtime import LocalTime
 from db.models import TaskRow, TaskWatch, User
 from domain.limits import MAX_OFFSET, Text
-from domain.roles import ADMIN, AUDITOR, CITIZEN, SERVICE
+from domain.roles import ADMIN, AUDITOR, REPORTER_ROLES
 from domain.tasks import DecisionSpec, Task, TaskAction
 from workflows.registry import by_workflow_id, processes
 
@@ -31,40 +31,38 @@ router = APIRouter(prefix="/tasks", tags=["tasks"])
 CLOSED = ("done", "expired", "cancelled")
 TASK_ID = Path(max_length=160, pattern=r"^[\w.\-]+$", description="e.g. incident-20261128-A1B2C3.2")
 
+Hook = TypeVar("Hook", bound=Callable[..., Any])
+
+
+def _per_process(table: dict[str, Any]) -> Callable[[str], Callable[[Hook], Hook]]:
+    """A decorator factory that files a process router's function under its process."""
+
+    def for_process(process: str) -> Callable[[Hook], Hook]:
+        def register(fn: Hook) -> Hook:
+            table[process] = fn
+            return fn
+
+        return register
+
+    return for_process
+
+
 Precheck = Callable[[Session, "Completion"], None]
-_PRECHECKS: dict[str, Precheck] = {}
-
-
 CaseView = Callable[[User, dict[str, Any]], dict[str, Any]]
+_PRECHECKS: dict[str, Precheck] = {}
 _CASE_VIEWS: dict[str, CaseView] = {}
-
-
-def case_view(process: str) -> Callable[[CaseView], CaseView]:
-    """Register how an action's answer shows `process`'s case to a citizen or machine
-    account (staff see it whole). Without one they see only its id and status."""
-
-    def register(fn: CaseView) -> CaseView:
-        _CASE_VIEWS[process] = fn
-        return fn
-
-    return register
+# A check that needs the database, run before an action of the process is sent.
+precheck = _per_process(_PRECHECKS)
+# How an action's answer shows the process's case to a reporter (staff see it whole);
+# without one a reporter sees only its id and status.
+case_view = _per_process(_CASE_VIEWS)
 
 
 def shown_case(process: str, user: User, case: dict[str, Any]) -> dict[str, Any]:
-    if user.role not in (CITIZEN, SERVICE):
+    if user.role not in REPORTER_ROLES:
         return case
     view = _CASE_VIEWS.get(process)
     return view(user, case) if view else {k: case.get(k) for k in ("id", "status")}
-
-
-def precheck(process: str) -> Callable[[Precheck], Precheck]:
-    """Register a check that needs the database, run before an action of `process` is sent."""
-
-    def register(fn: Precheck) -> Precheck:
-        _PRECHECKS[process] = fn
-        return fn
-
-    return register
 
 
 class Completion(BaseModel):
@@ -131,19 +129,20 @@ def decision_out(process: str, spec: DecisionSpec) -> DecisionOut:
 
 
 def task_out(row: TaskRow | Task) -> TaskOut:
-    if isinstance(row, Task):
-        specs, actor, supervised = row.decisions, row.actor.username if row.actor else None, \
-            bool(row.watchers) and row.status == "open"
-    else:
+    if isinstance(row, Task):  # from the workflow, in an action's answer
+        specs = row.decisions
+        actor = row.actor.username if row.actor else None
+        supervised = bool(row.watchers)
+    else:  # from the projection
         specs = [DecisionSpec.model_validate(d) for d in row.decisions or []]
-        actor, supervised = row.actor, row.supervised and row.status == "open"
+        actor, supervised = row.actor, row.supervised
     return TaskOut(
         id=row.id, workflow_id=row.workflow_id, process=row.process, case_id=row.case_id,
         step=row.step, step_code=row.step_code, title=row.title,
         assignee_role=row.assignee_role, assignee_department=row.assignee_department,
         assignee_user=row.assignee_user, opened_at=row.opened_at, warn_at=row.warn_at,
         due_at=row.due_at, expires_at=row.expires_at, escalation_level=row.escalation_level,
-        supervised=supervised, status=row.status,
+        supervised=supervised and row.status == "open", status=row.status,
         allowed_decisions=[d.name for d in specs],
         decisions=[decision_out(row.process, d) for d in specs], context=row.context or {},
         decision=row.decision, actor=actor, completed_at=row.completed_at)
