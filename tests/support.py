@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+from temporalio.client import WorkflowHandle
 
 from domain import geo
 
@@ -84,19 +85,27 @@ HISTORIES = Path(__file__).resolve().parent / "histories"
 GENERATION = "calendar-in-input"
 
 
-def record_history(workflow_id: str, name: str) -> None:
-    """With RECORD_HISTORIES=1, save a case's history (from the dev server the end-to-end
-    tests run, search attributes on) for the replay test. Never overwrites: a change that
-    running cases meet keeps the old histories and adds new ones."""
+async def save_history(handle: WorkflowHandle, name: str) -> None:
+    """With RECORD_HISTORIES=1, save a case's history for the replay test. Never overwrites:
+    a change that running cases meet keeps the old histories and adds new ones."""
     path = HISTORIES / f"{name}.{GENERATION}.json"
     if os.environ.get("RECORD_HISTORIES") != "1" or path.exists():
         return
+    history = await handle.fetch_history()
+    path.write_text(json.dumps({"workflow_id": handle.id,
+                                "history": json.loads(history.to_json())}))
 
-    async def fetch() -> dict:
+
+def record_history(workflow_id: str, name: str) -> None:
+    """`save_history` for the end-to-end tests: from the dev server they run, search
+    attributes on."""
+    if os.environ.get("RECORD_HISTORIES") != "1":
+        return
+
+    async def save() -> None:
         from temporal_client import connect
 
         client = await connect(os.environ["TEMPORAL_ADDRESS"])
-        history = await client.get_workflow_handle(workflow_id).fetch_history()
-        return json.loads(history.to_json())
+        await save_history(client.get_workflow_handle(workflow_id), name)
 
-    path.write_text(json.dumps({"workflow_id": workflow_id, "history": asyncio.run(fetch())}))
+    asyncio.run(save())

@@ -1,21 +1,16 @@
 """Helpers for driving incident workflows directly on the time-skipping server."""
 
 import asyncio
-import json
-import os
 import uuid
 from datetime import UTC, datetime
-from pathlib import Path
 
 from temporalio.client import Client, WorkflowHandle
 
 from config import get_settings
 from domain.incident import CategoryInfo, IncidentInput, Location
 from domain.tasks import Actor, Limit, TaskAction
-from tests.support import GENERATION
+from tests.support import save_history
 from workflows.incident import IncidentWorkflow
-
-HISTORIES = Path(__file__).resolve().parent.parent / "histories"
 
 
 def incident_input(source: str = "citizen", limit: str = "3 working_days",
@@ -54,13 +49,8 @@ async def act(handle: WorkflowHandle, step: str, user: Actor, decision: str,
 
 
 async def record(handle: WorkflowHandle, name: str) -> None:
-    """Save a finished history for the replay tests when RECORD_HISTORIES=1. An existing file
-    is never overwritten: a change that running cases meet keeps the old histories."""
-    path = HISTORIES / f"{name}.{GENERATION}.json"
-    if os.environ.get("RECORD_HISTORIES") == "1" and not path.exists():
-        history = await handle.fetch_history()
-        recorded = {"workflow_id": handle.id, "history": json.loads(history.to_json())}
-        path.write_text(json.dumps(recorded))
+    """Save a history from the time-skipping server for the replay tests (RECORD_HISTORIES=1)."""
+    await save_history(handle, name)
 
 
 INTAKE = Actor(username="intake", role="intake")

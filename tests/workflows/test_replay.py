@@ -11,7 +11,7 @@ from temporalio.client import WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
-from tests.workflows.support import HISTORIES as RECORDED
+from tests.support import HISTORIES as RECORDED
 from workflows.registry import processes
 
 HISTORIES = sorted(RECORDED.glob("*.json"))
