@@ -17,7 +17,7 @@ from temporalio.exceptions import ApplicationError
 
 from activities.notify import store_notice
 from db.engine import get_engine
-from db.models import TaskRow, TaskWatch
+from db.models import TaskAssignee, TaskRow, TaskWatch
 from domain.tasks import Projection, Task
 
 CaseWriter = Callable[[Session, dict[str, Any]], None]
@@ -55,6 +55,7 @@ def _write_task(session: Session, task: Task) -> None:
         "case_id": task.case_id, "step": task.step, "step_code": task.step_code,
         "title": task.title, "assignee_role": task.assignee_role,
         "assignee_department": task.assignee_department, "assignee_user": task.assignee_user,
+        "assignees": [a.model_dump(mode="json") for a in task.assignees()],
         "opened_at": task.opened_at, "warn_at": task.warn_at, "due_at": task.due_at,
         "expires_at": task.expires_at, "escalation_level": task.escalation_level,
         "status": task.status, "allowed_decisions": task.allowed_decisions,
@@ -67,6 +68,11 @@ def _write_task(session: Session, task: Task) -> None:
     was_watched = bool(row and row.supervised)
     if not upsert(session, TaskRow, task.id, task.version, values, row):
         return
+    if row is None:  # who may act is fixed when the task opens (a re-projection rewrites it)
+        session.execute(delete(TaskAssignee).where(TaskAssignee.task_id == task.id))
+        session.add_all(TaskAssignee(task_id=task.id, role=a.role, department=a.department or "",
+                                     username=u)
+                        for a in task.assignees() for u in a.users or [""])
     if not (was_watched or task.watchers):
         return  # most writes: nobody follows the task, before or after
     session.execute(delete(TaskWatch).where(TaskWatch.task_id == task.id))

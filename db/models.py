@@ -67,6 +67,7 @@ class TaskRow(SQLModel, table=True):
     assignee_role: str = Field(index=True)
     assignee_department: str | None = Field(default=None, index=True)
     assignee_user: str | None = Field(default=None, index=True)
+    assignees: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON))
     opened_at: datetime | None = utc_column()
     warn_at: datetime | None = utc_column()
     due_at: datetime | None = utc_column()
@@ -81,6 +82,17 @@ class TaskRow(SQLModel, table=True):
     actor: str | None = None
     completed_at: datetime | None = utc_column()
     version: int = 0
+
+
+class TaskAssignee(SQLModel, table=True):
+    """Who may act on a task, for the inbox: one row per role/department/user it admits
+    ("" = any). A task usually has one; named officers or a second party make more."""
+
+    __tablename__ = "task_assignee"
+    task_id: str = Field(primary_key=True, max_length=128)
+    role: str = Field(primary_key=True, max_length=64)
+    department: str = Field(default="", primary_key=True, max_length=64)
+    username: str = Field(default="", primary_key=True, max_length=64)
 
 
 class TaskWatch(SQLModel, table=True):

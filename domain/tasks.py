@@ -59,6 +59,21 @@ class Recipient(BaseModel):
     department: str | None = None  # ASSIGNEE: the task's department (skipped if it has none)
 
 
+class Assignee(BaseModel):
+    """Who may act on a task: a role, in a department, and if `users` is set, one of them."""
+
+    role: str
+    department: str | None = None
+    users: list[str] = []
+
+    def admits(self, actor: "Actor") -> bool:
+        if actor.role != self.role:
+            return False
+        if self.department and actor.department != self.department:
+            return False
+        return not self.users or actor.username in self.users
+
+
 class Watcher(BaseModel):
     """A supervisor who sees an overdue task in their inbox (督办)."""
 
@@ -124,6 +139,8 @@ class Task(BaseModel):
     assignee_role: str
     assignee_department: str | None = None
     assignee_user: str | None = None
+    assignee_users: list[str] = []  # any one of these may act (the case's named officers)
+    also: list[Assignee] = []  # others who may act too (an officer recording a paper answer)
     limit: Limit | None = None
     opened_at: datetime
     warn_at: datetime | None = None
@@ -150,12 +167,13 @@ class Task(BaseModel):
     def spec(self, decision: str) -> DecisionSpec | None:
         return next((d for d in self.decisions if d.name == decision), None)
 
+    def assignees(self) -> list[Assignee]:
+        users = [self.assignee_user] if self.assignee_user else self.assignee_users
+        return [Assignee(role=self.assignee_role, department=self.assignee_department,
+                         users=users), *self.also]
+
     def may_act(self, actor: Actor) -> bool:
-        if actor.role != self.assignee_role:
-            return False
-        if self.assignee_department and actor.department != self.assignee_department:
-            return False
-        return not (self.assignee_user and actor.username != self.assignee_user)
+        return any(a.admits(actor) for a in self.assignees())
 
 
 class PendingRequest(BaseModel):

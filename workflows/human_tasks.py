@@ -29,6 +29,7 @@ with workflow.unsafe.imports_passed_through():
         STATUS_TEXT,
         ActionResult,
         Actor,
+        Assignee,
         BoardState,
         DeadlineRequest,
         DecisionSpec,
@@ -91,14 +92,17 @@ class TaskBoard:
     # -- opening and waiting ------------------------------------------------------------
 
     async def open(self, *, step: str, step_code: str, title: str, role: str,
-                   department: str | None = None, user: str | None = None, limit: Limit,
+                   department: str | None = None, user: str | None = None,
+                   users: Sequence[str] = (), also: Sequence[Assignee] = (), limit: Limit,
                    decisions: list[DecisionSpec], escalate: bool = True,
                    expires: bool = False, expire_share: float = 1.0,
-                   cap: datetime | None = None,
+                   expire_at: datetime | None = None, cap: datetime | None = None,
                    context: dict[str, Any] | None = None) -> Task:
-        """Open a task. `escalate` runs the ladder; `expires` ends it unanswered at
-        `expire_share` of its limit (levels from there on never fire); `cap` ends the limit
-        sooner (a deadline set from outside). The caller publishes the new task."""
+        """Open a task. `user` or `users` narrow who of the role may act, `also` admits
+        others. `escalate` runs the ladder; `expires` ends it unanswered at `expire_share` of
+        its limit, or `expire_at` ends it at that instant (levels from there on never fire);
+        `cap` ends the limit sooner (a deadline set from outside). The caller publishes the
+        new task."""
         now = workflow.now()
         levels = [lv.share for lv in self.escalation.levels] if escalate else []
         if expires:
@@ -106,15 +110,19 @@ class TaskBoard:
         shares = sorted({1.0, *levels, *([expire_share] if expires else [])})
         marks = dict(zip(shares, await self._deadlines(DeadlineRequest(
             start=now, limit=limit, shares=shares, cap=cap)), strict=True))
+        if expire_at is not None:  # levels from the expiry on never fire
+            levels = [s for s in levels if marks[s] < expire_at]
         self._seq += 1
         wf_id = workflow.info().workflow_id
         task = Task(
             id=f"{wf_id}.{self._seq}", workflow_id=wf_id, process=self.process,
             case_id=self.case_id, step=step, step_code=step_code, title=title,
             assignee_role=role, assignee_department=department, assignee_user=user,
-            limit=limit, opened_at=now, decisions=decisions, context=context or {},
+            assignee_users=list(users), also=list(also), limit=limit, opened_at=now,
+            decisions=decisions, context=context or {},
             ladder=[marks[s] for s in levels], due_at=marks[1.0],
-            expires_at=marks[expire_share] if expires else None,
+            expires_at=expire_at if expire_at is not None
+            else marks[expire_share] if expires else None,
         )
         task.warn_at = _warning(task)
         self.tasks[task.id] = task
@@ -398,8 +406,10 @@ class TaskBoard:
                                 share=f"{rule.share:g}")
         message = f"【{rule.name}】{text}"
         for role, dept, user in self._recipients(task, level):
+            named = f":{user}" if user and task.assignee_users else ""
             await stubs.notify(Notice(
-                key=f"{task.id}:p{task.plan}:L{level}:{role}:{dept or '-'}", kind="escalation",
+                key=f"{task.id}:p{task.plan}:L{level}:{role}:{dept or '-'}{named}",
+                kind="escalation",
                 workflow_id=task.workflow_id, task_id=task.id, level=level,
                 recipient_role=role, recipient_department=dept, recipient_user=user,
                 message=message))
@@ -408,8 +418,9 @@ class TaskBoard:
     def _recipients(self, task: Task, level: int) -> list[tuple[str, str | None, str | None]]:
         out = []
         for r in self.escalation.levels[level - 1].notify:
-            if r.role == ASSIGNEE:
-                out.append((task.assignee_role, task.assignee_department, task.assignee_user))
+            if r.role == ASSIGNEE:  # each named user hears of it, else the role
+                out += [(task.assignee_role, task.assignee_department, u)
+                        for u in task.assignee_users or [task.assignee_user]]
                 continue
             dept = task.assignee_department if r.department == ASSIGNEE else r.department
             if r.department == ASSIGNEE and dept is None:

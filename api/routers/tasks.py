@@ -20,7 +20,7 @@ from api.actions import send_action
 from api.deps import CurrentUser, SessionDep, TemporalDep, actor_of
 from api.errors import responses
 from api.localtime import LocalTime
-from db.models import TaskRow, TaskWatch, User
+from db.models import TaskAssignee, TaskRow, TaskWatch, User
 from domain.limits import MAX_OFFSET, Text
 from domain.roles import ADMIN, AUDITOR, REPORTER_ROLES
 from domain.tasks import DecisionSpec, Task, TaskAction
@@ -81,6 +81,12 @@ class DecisionOut(BaseModel):
     data_schema: dict[str, Any] | None = Field(None, description="JSON Schema of `data`")
 
 
+class AssigneeOut(BaseModel):
+    role: str
+    department: str | None
+    users: list[str] = Field(description="if any, only these users of the role may act")
+
+
 class TaskOut(BaseModel):
     id: str
     workflow_id: str
@@ -92,6 +98,7 @@ class TaskOut(BaseModel):
     assignee_role: str
     assignee_department: str | None
     assignee_user: str | None
+    assignees: list[AssigneeOut] = Field(description="everyone who may act on the task")
     opened_at: LocalTime | None
     warn_at: LocalTime | None
     due_at: LocalTime | None
@@ -133,14 +140,20 @@ def task_out(row: TaskRow | Task) -> TaskOut:
         specs = row.decisions
         actor = row.actor.username if row.actor else None
         supervised = bool(row.watchers)
+        assignees = [AssigneeOut(**a.model_dump()) for a in row.assignees()]
     else:  # from the projection
         specs = [DecisionSpec.model_validate(d) for d in row.decisions or []]
         actor, supervised = row.actor, row.supervised
+        # Rows projected before assignees were kept have only the one assignee.
+        assignees = [AssigneeOut.model_validate(a) for a in row.assignees or [
+            {"role": row.assignee_role, "department": row.assignee_department,
+             "users": [row.assignee_user] if row.assignee_user else []}]]
     return TaskOut(
         id=row.id, workflow_id=row.workflow_id, process=row.process, case_id=row.case_id,
         step=row.step, step_code=row.step_code, title=row.title,
         assignee_role=row.assignee_role, assignee_department=row.assignee_department,
-        assignee_user=row.assignee_user, opened_at=row.opened_at, warn_at=row.warn_at,
+        assignee_user=row.assignee_user, assignees=assignees, opened_at=row.opened_at,
+        warn_at=row.warn_at,
         due_at=row.due_at, expires_at=row.expires_at, escalation_level=row.escalation_level,
         supervised=supervised and row.status == "open", status=row.status,
         allowed_decisions=[d.name for d in specs],
@@ -149,12 +162,11 @@ def task_out(row: TaskRow | Task) -> TaskOut:
 
 
 def assigned_to(user: User) -> Any:
-    return and_(
-        TaskRow.assignee_role == user.role,
-        or_(col(TaskRow.assignee_department).is_(None),
-            TaskRow.assignee_department == user.department),
-        or_(col(TaskRow.assignee_user).is_(None), TaskRow.assignee_user == user.username),
-    )
+    """Tasks whose assignees admit the caller (task_assignee has one row per assignee)."""
+    return exists().where(
+        TaskAssignee.task_id == TaskRow.id, TaskAssignee.role == user.role,
+        or_(TaskAssignee.department == "", TaskAssignee.department == (user.department or "")),
+        or_(TaskAssignee.username == "", TaskAssignee.username == user.username))
 
 
 def supervised_by(user: User) -> Any:
