@@ -4,7 +4,8 @@ from datetime import datetime
 
 from activities.calendar import calendar_snapshot
 from config import get_settings
-from domain.incident import IncidentPolicy, command_ladder
+from domain.incident import IncidentPolicy
+from domain.ladder import command_ladder
 from domain.tasks import Limit
 from domain.timefmt import SHANGHAI
 

@@ -1,6 +1,6 @@
 """SQLModel tables. Workflows never import this module (DESIGN.md, principle 8)."""
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, Column, DateTime
@@ -190,3 +190,134 @@ class LoginAttempt(SQLModel, table=True):
     username: str = Field(primary_key=True, max_length=64)
     failures: int = 0
     locked_until: datetime | None = utc_column()
+
+
+# -- enforcement: 多跨智查 and 行政处罚 (docs/enforcement.md) ----------------------------------
+
+
+class EnterpriseRow(SQLModel, table=True):
+    """A market entity (市场主体), by its unified social credit code (GB 32100)."""
+
+    __tablename__ = "enterprise"
+    credit_code: str = Field(primary_key=True, max_length=18)
+    name: str
+    address: str = ""
+    street: str = Field(index=True)
+    industry: str = ""
+    risk_grade: str = "B"  # A (lowest risk) .. D
+    party_username: str | None = Field(default=None, unique=True)  # its own account
+
+
+class EnforcementOfficerRow(SQLModel, table=True):
+    """The roster of enforcement officers (执法人员名录库)."""
+
+    __tablename__ = "enforcement_officer"
+    username: str = Field(primary_key=True, max_length=64)
+    name: str
+    department: str = Field(index=True)
+    certificate_no: str = Field(unique=True)  # 执法证号
+    certificate_expires: date
+
+
+class InspectionRow(SQLModel, table=True):
+    """Projection of a joint inspection, for lists, the enterprise's history and figures."""
+
+    __tablename__ = "inspection"
+    id: str = Field(primary_key=True, max_length=64)
+    workflow_id: str = Field(unique=True)
+    type: str = Field(index=True)
+    status: str = Field(index=True)
+    credit_code: str = Field(index=True)
+    enterprise_name: str
+    street: str | None = None
+    lead_department: str = Field(index=True)
+    planned_date: date = Field(index=True)
+    created_by: str
+    created_at: datetime | None = utc_column()
+    approved_at: datetime | None = utc_column()
+    inspected_at: datetime | None = utc_column()
+    closed_at: datetime | None = utc_column()
+    current_due_at: datetime | None = utc_column()
+    visit_id: str | None = Field(default=None, index=True)
+    merged_into: str | None = Field(default=None, index=True)
+    items_total: int = 0
+    items_checked: int = 0
+    violations: int = 0
+    penalty_cases: int = 0
+    state: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))  # the last view
+    version: int = 0
+
+
+class InspectionDepartment(SQLModel, table=True):
+    """Departments taking part in an inspection (the lead and those invited)."""
+
+    __tablename__ = "inspection_department"
+    inspection_id: str = Field(primary_key=True, max_length=64)
+    department: str = Field(primary_key=True, max_length=64, index=True)
+
+
+class PenaltyCaseRow(SQLModel, table=True):
+    """Projection of a penalty case (行政处罚案件)."""
+
+    __tablename__ = "penalty_case"
+    id: str = Field(primary_key=True, max_length=64)
+    workflow_id: str = Field(unique=True)
+    status: str = Field(index=True)
+    credit_code: str = Field(index=True)
+    enterprise_name: str
+    department: str = Field(index=True)
+    inspection_id: str | None = Field(default=None, index=True)
+    item: str = ""
+    officers: list[str] = Field(default_factory=list, sa_column=Column(JSON))
+    opened_at: datetime | None = utc_column()
+    filed_at: datetime | None = utc_column()
+    decision_due_at: datetime | None = utc_column()  # 立案 + 90 days (Art. 60)
+    decided_at: datetime | None = utc_column()
+    proposed_type: str | None = None
+    proposed_fine: float | None = None
+    decision_type: str | None = Field(default=None, index=True)
+    fine: float | None = None
+    hearing: bool = False
+    legal_reviewed: bool = False
+    payment_due_at: datetime | None = utc_column()
+    paid_at: datetime | None = utc_column()
+    amount_paid: float | None = None
+    closed_at: datetime | None = utc_column()
+    current_due_at: datetime | None = utc_column()
+    state: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))  # the last view
+    version: int = 0
+
+
+class Visit(SQLModel, table=True):
+    """One trip to an enterprise (进一次门): hosted by an inspection, joined by others."""
+
+    __tablename__ = "visit"
+    id: str = Field(primary_key=True, max_length=64)  # the host inspection's id
+    credit_code: str = Field(index=True)
+    planned_date: date = Field(index=True)
+    open: bool = True  # still taking joiners (until its on-site check begins)
+    countable: bool = True  # counts toward the frequency caps (routine, campaign)
+    created_at: datetime | None = utc_column()
+
+
+class VisitDepartment(SQLModel, table=True):
+    __tablename__ = "visit_department"
+    visit_id: str = Field(primary_key=True, max_length=64)
+    department: str = Field(primary_key=True, max_length=64, index=True)
+
+
+class VisitOfficer(SQLModel, table=True):
+    """Who went on a visit, and when: for 回避 in later draws."""
+
+    __tablename__ = "visit_officer"
+    visit_id: str = Field(primary_key=True, max_length=64)
+    username: str = Field(primary_key=True, max_length=64, index=True)
+    day: date
+
+
+class VisitJoin(SQLModel, table=True):
+    """An inspection merged into a visit it does not host."""
+
+    __tablename__ = "visit_join"
+    visit_id: str = Field(primary_key=True, max_length=64)
+    inspection_id: str = Field(primary_key=True, max_length=64)

@@ -10,6 +10,7 @@ DEPARTMENTS: dict[str, str] = {
     "emergency": "应急管理局",
     "public_security": "公安分局",
     "housing": "住房城乡建委",
+    "legal_center": "法制审核中心",  # the district's legal review centre (行政处罚 法制审核)
     # The eight streets and towns (街道、镇) are departments too: 事件 go to the locality first.
     "xinshancun": "新山村街道",
     "yuejincun": "跃进村街道",

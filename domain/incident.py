@@ -7,14 +7,10 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from domain.departments import DEPARTMENTS
 from domain.limits import MAX_REFS, Ref, ShortText, Text
-from domain.roles import COMMAND_LEAD, DEPT_HEAD
 from domain.tasks import (
-    ASSIGNEE,
     Actor,
     EscalationPolicy,
-    LadderLevel,
     Limit,
-    Recipient,
     Task,
 )
 from domain.timefmt import SHANGHAI, local_json
@@ -57,24 +53,6 @@ class CategoryInfo(BaseModel):
     limit: Limit  # the handling limit for the case's area class
 
     model_config = {"populate_by_name": True}
-
-
-def command_ladder(shares: list[float]) -> EscalationPolicy:
-    """The command centre's ladder: 预警 to the assignee, then 超期督办 to the department head
-    and command_lead, then 升级督办 to command_lead for every further share."""
-    warn, overdue, *higher = shares
-    levels = [
-        LadderLevel(share=warn, name="预警", text="{title} 将于 {due} 到期",
-                    notify=[Recipient()]),
-        LadderLevel(share=overdue, name="超期督办", text="{title} 已于 {due} 超期，列入督办",
-                    notify=[Recipient(role=DEPT_HEAD, department=ASSIGNEE),
-                            Recipient(role=COMMAND_LEAD)], supervise=True),
-    ]
-    levels += [LadderLevel(share=s, name="升级督办",
-                           text="{title} 超期已达时限{share}倍，请指挥中心负责人督办",
-                           notify=[Recipient(role=COMMAND_LEAD)], supervise=True)
-               for s in higher]
-    return EscalationPolicy(levels=levels)
 
 
 class IncidentPolicy(BaseModel):

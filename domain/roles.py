@@ -10,9 +10,11 @@ COMMAND_LEAD = "command_lead"  # 指挥中心负责人
 AUDITOR = "auditor"
 ADMIN = "admin"
 SERVICE = "service"  # machine accounts (AI cameras, the city platform)
+PARTY = "party"  # an enterprise's own account (行政相对人), for its inspections and penalty cases
+LEGAL_REVIEWER = "legal_reviewer"  # 法制审核中心 reviewer
 
 ROLES = (CITIZEN, INSPECTOR, INTAKE, DISPATCHER, OFFICER, DEPT_HEAD, COMMAND_LEAD, AUDITOR, ADMIN,
-         SERVICE)
+         SERVICE, PARTY, LEGAL_REVIEWER)
 
 # Callers who see only what they reported (and their own tasks), never the staff's view.
 REPORTER_ROLES = (CITIZEN, SERVICE)

@@ -1,0 +1,71 @@
+"""What the joint inspection (多跨智查) and penalty (行政处罚) processes share: who enforces, the
+officers' certificates, the penalties the law allows, and the ladder their tasks climb.
+
+"1+5+1": one legal review centre (法制审核中心), the district's comprehensive enforcement teams
+(urban management enforces too), and one team in each street and town.
+"""
+
+from datetime import date
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from domain.roles import LEGAL_REVIEWER, PARTY  # noqa: F401  (re-exported for the processes)
+
+LEGAL_CENTER = "legal_center"  # 法制审核中心, a department
+
+ENFORCEMENT_DEPARTMENTS = ("market_reg", "ecology_env", "culture_tourism", "transport",
+                           "agri_rural", "urban_mgmt")
+MIN_OFFICERS = 2  # 行政处罚法 Art. 42: at least two officers with enforcement certificates
+
+
+class Officer(BaseModel):
+    """An entry of the roster of enforcement officers (执法人员名录库)."""
+
+    username: str
+    department: str
+    certificate_no: str
+    certificate_expires: date
+
+    def valid_on(self, day: date) -> bool:
+        return day <= self.certificate_expires
+
+
+class Enterprise(BaseModel):
+    """The facts about a market entity (市场主体) a case needs: no personal data."""
+
+    credit_code: str
+    name: str
+    street: str | None = None
+    party: str | None = None  # username of its `party` account
+
+
+PenaltyKind = Literal["fine", "warning", "confiscation", "suspension", "revocation"]
+PENALTY_NAMES = {"fine": "罚款", "warning": "警告", "confiscation": "没收违法所得",
+                 "suspension": "责令停产停业", "revocation": "吊销许可证件", "none": "不予处罚"}
+# Heavier to lighter, for Art. 45 (a statement never makes the penalty heavier).
+SEVERITY = {"none": 0, "warning": 1, "fine": 2, "confiscation": 3, "suspension": 4,
+            "revocation": 5}
+MAX_FINE = 100_000_000  # yuan: far above any fine the district imposes
+
+
+class Penalty(BaseModel):
+    """A proposed or decided penalty: its kind, and the fine in yuan when it is one."""
+
+    type: PenaltyKind | Literal["none"]
+    fine: float | None = Field(default=None, gt=0, le=MAX_FINE, allow_inf_nan=False)
+
+    def model_post_init(self, _context: object) -> None:
+        if self.type == "fine" and self.fine is None:
+            raise ValueError("a fine needs its amount: fine (yuan)")
+        if self.type != "fine" and self.fine is not None:
+            raise ValueError(f"a {self.type} carries no fine amount")
+
+    def heavier_than(self, other: "Penalty") -> bool:
+        if SEVERITY[self.type] != SEVERITY[other.type]:
+            return SEVERITY[self.type] > SEVERITY[other.type]
+        return (self.fine or 0) > (other.fine or 0)
+
+    def label(self) -> str:
+        name = PENALTY_NAMES[self.type]
+        return f"{name} {self.fine:g} 元" if self.fine is not None else name
