@@ -1,5 +1,6 @@
 """What the joint inspection (多跨智查) and penalty (行政处罚) processes share: who enforces, the
-officers' certificates, the penalties the law allows, and the ladder their tasks climb.
+officers' certificates and the penalties the law allows. Their tasks climb the command
+centre's ladder (domain/ladder.py).
 
 "1+5+1": one legal review centre (法制审核中心), the district's comprehensive enforcement teams
 (urban management enforces too), and one team in each street and town.
@@ -8,7 +9,7 @@ officers' certificates, the penalties the law allows, and the ladder their tasks
 from datetime import date
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from domain.roles import LEGAL_REVIEWER, PARTY  # noqa: F401  (re-exported for the processes)
 
@@ -55,11 +56,13 @@ class Penalty(BaseModel):
     type: PenaltyKind | Literal["none"]
     fine: float | None = Field(default=None, gt=0, le=MAX_FINE, allow_inf_nan=False)
 
-    def model_post_init(self, _context: object) -> None:
+    @model_validator(mode="after")
+    def _amount(self) -> "Penalty":
         if self.type == "fine" and self.fine is None:
             raise ValueError("a fine needs its amount: fine (yuan)")
         if self.type != "fine" and self.fine is not None:
             raise ValueError(f"a {self.type} carries no fine amount")
+        return self
 
     def heavier_than(self, other: "Penalty") -> bool:
         if SEVERITY[self.type] != SEVERITY[other.type]:
