@@ -42,12 +42,11 @@ def workflows() -> list[type]:
 
 def activities() -> list:
     found = list(SHARED_ACTIVITIES)
-    for process in processes().values():
-        if process.activities:
-            module = importlib.import_module(process.activities)
-            found += [fn for _, fn in inspect.getmembers(module, callable)
-                      if activity._Definition.from_callable(fn) is not None
-                      and fn.__module__ == module.__name__]
+    for name in {m: None for p in processes().values() for m in p.activities}:
+        module = importlib.import_module(name)
+        found += [fn for _, fn in inspect.getmembers(module, callable)
+                  if activity._Definition.from_callable(fn) is not None
+                  and fn.__module__ == module.__name__]
     return found
 
 _TYPES = {"KEYWORD": IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,

@@ -27,7 +27,7 @@ class Process:
     label: str  # what people call it
     workflow: type  # the @workflow.defn class
     id_prefix: str  # workflow id = prefix + case id
-    activities: str | None = None  # module whose @activity.defn functions the worker runs
+    activities: tuple[str, ...] = ()  # modules whose @activity.defn functions the worker runs
     data_models: dict[str, type[BaseModel]] = field(default_factory=dict)  # decision data
     describe_start: StartDescription | None = None  # (actor, detail) of the start, for /audit
 
@@ -65,7 +65,7 @@ def _builtin() -> None:
 
     register(Process(name="incident", label="城市运行管理服务平台 事件处置",
                      workflow=IncidentWorkflow, id_prefix="incident-",
-                     activities="activities.incident", data_models=DECISION_DATA,
+                     activities=("activities.incident",), data_models=DECISION_DATA,
                      describe_start=_describe_incident))
 
 
