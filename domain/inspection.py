@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, model_validator
 
-from domain.enforcement import MAX_FINE, MIN_OFFICERS, Enterprise
+from domain.enforcement import MAX_FINE, Enterprise, Officer
 from domain.limits import MAX_REFS, Ref, ShortText, Text
 from domain.tasks import Actor, EscalationPolicy, Limit
 from domain.worktime import CalendarSnapshot
@@ -81,7 +81,8 @@ class InspectionInput(BaseModel):
 
 
 class InviteData(BaseModel):
-    """`accept`: the department's officers for the visit, by username, or a random draw."""
+    """`accept`: the department's officers for the visit, by username, or a random draw
+    (双随机; the workflow checks the roster and the count)."""
 
     officers: list[str] = Field(default=[], max_length=MAX_OFFICERS)
     draw: bool = False
@@ -90,9 +91,6 @@ class InviteData(BaseModel):
     def _one_way(self) -> "InviteData":
         if self.draw and self.officers:
             raise ValueError("either name the officers or ask for a draw, not both")
-        if not self.draw and len(set(self.officers)) < MIN_OFFICERS:
-            raise ValueError(f"name at least {MIN_OFFICERS} officers (行政处罚法第四十二条), "
-                             "or set draw: true")
         return self
 
 
@@ -175,7 +173,7 @@ class RosterQuery(BaseModel):
 
 
 class Roster(BaseModel):
-    officers: dict[str, list[Any]]  # department -> list[Officer] (as dicts across the wire)
+    officers: dict[str, list[Officer]]  # by department
     recused: list[str] = []  # inspected this enterprise within the recusal period
 
 
@@ -202,6 +200,7 @@ class ItemResult(BaseModel):
     action: Literal["rectify", "penalty"] | None = None
     rectify_by: date | None = None
     fine_proposed: float | None = None
+    note: str | None = None  # the officers' account of a violation
     outcome: str | None = None  # 整改合格, 复查不合格转立案, 处罚案件 <id> 已结案, ...
     settled: bool = False
     penalty_case_id: str | None = None
