@@ -1,21 +1,25 @@
-"""Seed data: the category catalogue (always), the demo users and the demo Open311 key
-(`make up` only).
+"""Seed data: the category catalogue (always), the demo users, the demo Open311 key and the
+enforcement reference data (`make up` only).
 
     python -m db.seed            # catalogue
-    python -m db.seed --demo     # catalogue, demo users (password `demo`), Open311 key
+    python -m db.seed --demo     # catalogue, demo users (password `demo`), Open311 key,
+                                 # demo enterprises and enforcement officers
 """
 
+import hashlib
 import json
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from sqlmodel import Session, select
 
 from config import ROOT
 from db.engine import get_engine
-from db.models import ApiKey, Category, User
+from db.models import ApiKey, Category, EnforcementOfficerRow, EnterpriseRow, User
+from domain.credit_code import CHARSET, make_code
 from domain.departments import DEPARTMENTS
+from domain.enforcement import ENFORCEMENT_DEPARTMENTS, LEGAL_CENTER
 from domain.roles import (
     ADMIN,
     AUDITOR,
@@ -25,7 +29,9 @@ from domain.roles import (
     DISPATCHER,
     INSPECTOR,
     INTAKE,
+    LEGAL_REVIEWER,
     OFFICER,
+    PARTY,
     SERVICE,
 )
 from security import hash_api_key, hash_password
@@ -94,6 +100,126 @@ def seed_demo_open311_key(session: Session) -> bool:
     return True
 
 
+# -- enforcement reference data (docs/enforcement.md) ---------------------------------------
+
+DISTRICT_PREFIX = "91500104"  # 9 工商, 1 企业, 500104 重庆市大渡口区
+# (street, name, industry, address, risk grade). Enterprise n (1-based, in this order) has the
+# account `party_<n>`: keep the order, append new ones at the end.
+DEMO_ENTERPRISES: list[tuple[str, str, str, str, str]] = [
+    ("xinshancun", "大渡口区渝味轩餐饮有限公司", "餐饮", "新山村街道锦霞街12号", "B"),
+    ("xinshancun", "重庆钢城副食品超市有限公司", "食品销售", "新山村街道钢花路88号", "A"),
+    ("xinshancun", "大渡口区星光KTV娱乐有限公司", "娱乐场所", "新山村街道松青路5号3楼", "C"),
+    ("xinshancun", "重庆新山汽车维修服务有限公司", "汽修", "新山村街道新山村路21号", "B"),
+    ("yuejincun", "大渡口区老灶火锅店有限公司", "餐饮", "跃进村街道文体路33号", "C"),
+    ("yuejincun", "重庆跃进印务有限公司", "印刷", "跃进村街道双山路7号", "B"),
+    ("yuejincun", "大渡口区惠民生鲜超市有限公司", "食品销售", "跃进村街道跃进村路16号", "A"),
+    ("yuejincun", "重庆双山建材销售有限公司", "建材", "跃进村街道双山路102号", "B"),
+    ("jiugongmiao", "大渡口区九宫庙小面馆有限公司", "餐饮", "九宫庙街道九宫庙街9号", "B"),
+    ("jiugongmiao", "重庆九宫网络会所有限公司", "娱乐场所", "九宫庙街道松青路66号2楼", "C"),
+    ("jiugongmiao", "大渡口区百福食品经营部有限公司", "食品销售", "九宫庙街道新工街4号", "A"),
+    ("jiugongmiao", "重庆宏达汽车修理厂有限公司", "汽修", "九宫庙街道钢城大道128号", "C"),
+    ("qiezixi", "大渡口区江畔鱼庄餐饮有限公司", "餐饮", "茄子溪街道茄子溪路45号", "B"),
+    ("qiezixi", "重庆茄子溪物流有限公司", "物流", "茄子溪街道滨江路210号", "B"),
+    ("qiezixi", "重庆长江化工产品经营有限公司", "危化品", "茄子溪街道建桥工业园B区3号", "D"),
+    ("qiezixi", "大渡口区恒丰建材有限公司", "建材", "茄子溪街道茄子溪路118号", "B"),
+    ("chunhuilu", "大渡口区春晖酒楼有限公司", "餐饮", "春晖路街道春晖路23号", "B"),
+    ("chunhuilu", "重庆翠柏彩印有限公司", "印刷", "春晖路街道翠柏路15号", "C"),
+    ("chunhuilu", "大渡口区佳佳乐食品超市有限公司", "食品销售", "春晖路街道金桥路8号", "A"),
+    ("chunhuilu", "重庆春晖足浴休闲有限公司", "娱乐场所", "春晖路街道春晖路77号", "C"),
+    ("baqiao", "大渡口区八桥农资经营部有限公司", "农资", "八桥镇大堰村2组", "C"),
+    ("baqiao", "重庆义渡物流有限公司", "物流", "八桥镇新湖路56号", "B"),
+    ("baqiao", "大渡口区八桥农家乐餐饮有限公司", "餐饮", "八桥镇公民村5组", "B"),
+    ("baqiao", "重庆八桥汽车快修有限公司", "汽修", "八桥镇八桥路31号", "B"),
+    ("jiansheng", "重庆建胜建筑材料有限公司", "建材", "建胜镇建胜路99号", "C"),
+    ("jiansheng", "大渡口区建胜燃气经营有限公司", "危化品", "建胜镇钓鱼嘴工业园12号", "D"),
+    ("jiansheng", "大渡口区丰收农资有限公司", "农资", "建胜镇四胜村3组", "B"),
+    ("jiansheng", "大渡口区钓鱼嘴鲜鱼馆有限公司", "餐饮", "建胜镇钓鱼嘴路18号", "A"),
+    ("tiaodeng", "重庆跳磴石材有限公司", "建材", "跳磴镇石盘村6组", "C"),
+    ("tiaodeng", "重庆跳磴危险品运输有限公司", "危化品", "跳磴镇蜂窝坝村工业园8号", "D"),
+    ("tiaodeng", "大渡口区金穗农资有限公司", "农资", "跳磴镇金鳌村1组", "B"),
+    ("tiaodeng", "重庆跳磴冷链物流有限公司", "物流", "跳磴镇跳磴路40号", "B"),
+]
+
+# Officers' names, in roster order: department by department, then `_2`, `_3`, `_4`, `_expired`.
+OFFICER_NAMES = (
+    "陈建国", "刘晓燕", "张伟", "王海军", "李娜",
+    "杨帆", "赵志强", "黄丽", "周涛", "吴敏",
+    "徐静", "孙磊", "马俊", "朱红梅", "胡斌",
+    "郭晓东", "何琳", "高峰", "林雪", "罗勇",
+    "梁小琴", "宋建平", "郑洁", "谢刚", "韩梅",
+    "唐亮", "冯秀英", "邓超", "曹丽娟", "彭明",
+)
+CERTIFICATE_VALID = date(2030, 12, 31)
+CERTIFICATE_EXPIRED = date(2025, 6, 30)
+
+
+def demo_credit_code(n: int) -> str:
+    """Enterprise n's code: the district's prefix, `MA` (a code issued with the licence) and
+    seven characters drawn from a hash of n, so reseeding gives the same codes."""
+    digest = hashlib.sha256(f"ddk-enterprise-{n}".encode()).digest()
+    body = "MA" + "".join(CHARSET[b % len(CHARSET)] for b in digest[:7])
+    return make_code(DISTRICT_PREFIX + body)
+
+
+def demo_enterprises() -> list[dict]:
+    rows = []
+    for n, (street, name, industry, address, grade) in enumerate(DEMO_ENTERPRISES, start=1):
+        rows.append({"credit_code": demo_credit_code(n), "name": name,
+                     "address": f"重庆市大渡口区{address}", "street": street,
+                     "industry": industry, "risk_grade": grade,
+                     "party_username": f"party_{n}"})
+    return rows
+
+
+def demo_officers() -> list[dict]:
+    """Five per enforcement department: `officer_X` (a demo user already), `_2` to `_4` with
+    valid certificates, `_expired` whose certificate lapsed (the roster must skip it)."""
+    rows = []
+    names = iter(OFFICER_NAMES)
+    for d, department in enumerate(ENFORCEMENT_DEPARTMENTS, start=1):
+        for i, suffix in enumerate(("", "_2", "_3", "_4", "_expired"), start=1):
+            expired = suffix == "_expired"
+            issued = 2019 if expired else 2024
+            rows.append({"username": f"officer_{department}{suffix}", "name": next(names),
+                         "department": department,
+                         "certificate_no": f"渝执500104-{issued}-{d:02d}{i:02d}",
+                         "certificate_expires": CERTIFICATE_EXPIRED if expired
+                         else CERTIFICATE_VALID})
+    return rows
+
+
+def seed_enforcement(session: Session) -> int:
+    """Add the demo enterprises with their `party` accounts, the enforcement officers with
+    their accounts, and the legal reviewer: whatever is missing. Returns the rows added."""
+    added = 0
+    password_hash: str | None = None
+
+    def add_user(**spec: str | None) -> None:
+        nonlocal added, password_hash
+        if session.get(User, spec["username"]) is None:
+            # One argon2 hash for all, made only when a user is missing (~150 ms each).
+            password_hash = password_hash or hash_password(DEMO_PASSWORD)
+            session.add(User(**spec, password_hash=password_hash))
+            added += 1
+
+    for ent in demo_enterprises():
+        add_user(username=ent["party_username"], display_name=ent["name"], role=PARTY,
+                 department=None)
+        if session.get(EnterpriseRow, ent["credit_code"]) is None:
+            session.add(EnterpriseRow(**ent))
+            added += 1
+    for officer in demo_officers():
+        add_user(username=officer["username"], display_name=officer["name"], role=OFFICER,
+                 department=officer["department"])
+        if session.get(EnforcementOfficerRow, officer["username"]) is None:
+            session.add(EnforcementOfficerRow(**officer))
+            added += 1
+    add_user(username="legal_reviewer", display_name="法制审核中心审核员", role=LEGAL_REVIEWER,
+             department=LEGAL_CENTER)
+    session.commit()
+    return added
+
+
 def main(argv: list[str]) -> None:
     with Session(get_engine()) as session:
         print(f"catalogue: {seed_categories(session)} categories")
@@ -101,6 +227,8 @@ def main(argv: list[str]) -> None:
             print(f"demo users: {seed_demo_users(session)} added (password {DEMO_PASSWORD!r})")
             added = seed_demo_open311_key(session)
             print(f"demo Open311 key {DEMO_OPEN311_KEY!r}: {'added' if added else 'present'}")
+            print(f"enforcement: {seed_enforcement(session)} enterprises, officers and users "
+                  "added")
 
 
 if __name__ == "__main__":

@@ -24,7 +24,12 @@ from sqlmodel import Session, SQLModel  # noqa: E402
 
 from config import ROOT, get_settings  # noqa: E402
 from db.engine import get_engine  # noqa: E402
-from db.seed import seed_categories, seed_demo_open311_key, seed_demo_users  # noqa: E402
+from db.seed import (  # noqa: E402
+    seed_categories,
+    seed_demo_open311_key,
+    seed_demo_users,
+    seed_enforcement,
+)
 from scripts import stack  # noqa: E402
 from tests.support import Api  # noqa: E402
 
@@ -43,6 +48,7 @@ def reset_database() -> None:
         seed_categories(session)
         seed_demo_users(session)
         seed_demo_open311_key(session)
+        seed_enforcement(session)
 
 
 @pytest.fixture(scope="session")
