@@ -19,7 +19,17 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import security
-from api.routers import audit, auth, categories, health, incidents, notifications, open311, tasks
+from api.routers import (
+    audit,
+    auth,
+    categories,
+    enterprises,
+    health,
+    incidents,
+    notifications,
+    open311,
+    tasks,
+)
 from api.validation import public_errors
 from domain.limits import MAX_BODY_BYTES
 
@@ -136,7 +146,8 @@ app = FastAPI(
     version="0.1.0",
     lifespan=lifespan,
 )
-for module in (auth, health, categories, incidents, tasks, audit, open311, notifications):
+for module in (auth, health, categories, incidents, tasks, audit, open311, notifications,
+               enterprises):
     app.include_router(module.router)
 app.add_middleware(BodyLimit)
 app.add_middleware(InternalErrors)  # added last, so outermost: it also sees BodyLimit's errors
