@@ -1,4 +1,4 @@
-"""A table of indicators as a CSV or XLSX download."""
+"""A table of indicators or figures as a CSV or XLSX download."""
 
 import csv
 import io
@@ -12,9 +12,12 @@ MEDIA = {"csv": "text/csv; charset=utf-8",
          "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
 
-def export(rows: list[dict], fmt: str, name: str) -> Response:
-    header = [f"{zh}({key})" if key != "group" else zh for key, zh in COLUMNS]
-    values = [[row[key] for key, _ in COLUMNS] for row in rows]
+def export(rows: list[dict], fmt: str, name: str,
+           columns: list[tuple[str, str]] = COLUMNS) -> Response:
+    """`rows` as a file: one column per (key, Chinese label) of `columns` (the incident
+    indicators by default), headed "label(key)", the first column (`group`) by its label."""
+    header = [f"{zh}({key})" if key != "group" else zh for key, zh in columns]
+    values = [[row[key] for key, _ in columns] for row in rows]
     if fmt == "csv":
         buf = io.StringIO()
         writer = csv.writer(buf)
