@@ -2,6 +2,7 @@
 
     python -m scripts.bench [--cases 200] [--concurrency 50]
                             [--returns 0.1 --reworks 0.1 --repeats 0.2]   # a mixed load
+                            [--inspections 40]            # joint inspections alongside
 
 Each case: `city_platform` reports (市级下派), then file, dispatch, handle, verify: four
 actions (`POST /tasks/{id}/complete`). A mixed load adds, for the given shares of cases, a
@@ -11,6 +12,20 @@ worker and API on free ports against a fresh SQLite file, or against TEMPORAL_AD
 DATABASE_URL when they are set. Besides cases/s and the actions' latency it reports the
 median time from a report to its first task (`first_task_p50_ms`) and the CPU each process
 spent per case (`cpu_ms_per_case`: driver, worker, API, dev server; on Linux).
+
+`--inspections N` drives N joint inspections (多跨智查) alongside the cases, interleaved with
+them under the same concurrency limit: `officer_market_reg` publishes a complaint check of a
+demo enterprise (`POST /inspections`, the enterprises in turn, so past the thirtieth they merge
+into an earlier one's visit: 进一次门), `head_market_reg` approves it and, for a host,
+accepts the invitation naming two officers. The plan is for tomorrow: an invitation expires at
+00:00 of the planned day (workflows/inspection.py), so one planned for today would expire at
+once; the on-site check (`record`) therefore never opens during the run, and the figures
+say so: `inspections`, `inspection_steps`, `inspections_scheduled` (hosts whose invitation
+was accepted), `inspections_merged`, `inspections_per_s_to_scheduled` (over the time until the
+last inspection was approved, and accepted or merged) and `inspection_action_p50_ms`,
+`inspection_action_p99_ms` (approve and accept). The incident fields keep their meaning
+(`action_*` are the incident actions only; `cpu_ms_per_case` is the whole load's CPU per
+incident case).
 
 Then, on the same server and unless --no-engine, the bare engine does the same shape
 (scripts/engine_bench.py: start, 4 trivial activities, 4 Updates, as many cases, as many at a
@@ -32,16 +47,22 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import httpx
 
 from config import ROOT, get_settings
 from domain import geo
+from domain.timefmt import SHANGHAI
 from scripts import engine_bench, stack
 
 USERS = ["city_platform", "ai_camera", "intake", "dispatcher", "officer_urban_mgmt",
          "officer_housing", "inspector"]
+INSPECTION_USERS = ["admin", "officer_market_reg", "head_market_reg"]
+LEAD, HEAD = "officer_market_reg", "head_market_reg"
+TEAM = ["officer_market_reg", "officer_market_reg_2"]
+ITEM = "食品经营许可"
 
 
 @dataclass
@@ -74,6 +95,10 @@ class Driver:
         self.latencies: list[float] = []
         self.openings: list[float] = []  # report sent -> its first task seen
         self.joined = 0
+        self.inspection_latencies: list[float] = []  # approve and accept
+        self.hosts: list[str] = []  # inspections whose invitation was accepted
+        self.merged = 0  # merged into another inspection's visit
+        self.inspections_done_at = 0.0  # perf_counter when the last inspection got there
 
     async def act(self, user: str, task_id: str, decision: str, comment: str | None = None,
                   **data: object) -> dict:
@@ -83,6 +108,52 @@ class Driver:
         self.latencies.append(time.perf_counter() - started)
         r.raise_for_status()
         return r.json()["case"]
+
+    async def inspection_act(self, task_id: str, decision: str, **data: object) -> None:
+        started = time.perf_counter()
+        r = await self.http.post(f"/tasks/{task_id}/complete", headers=self.auth[HEAD],
+                                 json={"decision": decision, "data": data})
+        self.inspection_latencies.append(time.perf_counter() - started)
+        r.raise_for_status()
+
+    async def open_inspection_task(self, case_id: str, step_code: str) -> tuple[str | None,
+                                                                                  dict]:
+        """The inspection's open task of that step, as its head sees the case; or None when
+        the inspection was merged into another's visit (its host invites)."""
+        for _ in range(600):
+            r = await self.http.get(f"/inspections/{case_id}", headers=self.auth[HEAD])
+            if r.status_code == 200:
+                view = r.json()
+                tasks = [t["id"] for t in view["tasks"]
+                         if t["status"] == "open" and t["step_code"] == step_code]
+                if tasks:
+                    return tasks[0], view
+                if view["merged_into"] is not None:
+                    return None, view
+                if view["status"] not in ("approving", "inviting"):
+                    raise RuntimeError(f"inspection {case_id} is {view['status']}: "
+                                       f"{view.get('end_reason')}")
+            await asyncio.sleep(0.05)
+        raise RuntimeError(f"inspection {case_id} never opened its {step_code} task")
+
+    async def inspection(self, credit_code: str, planned: str) -> None:
+        """Publish, approve and (a host) accept the invitation; the on-site check is due on
+        the planned day, after the run."""
+        body = {"type": "complaint", "credit_code": credit_code, "planned_date": planned,
+                "items": [{"department": "market_reg", "item": ITEM}], "reason": "bench"}
+        r = await self.http.post("/inspections", headers=self.auth[LEAD], json=body)
+        r.raise_for_status()
+        case_id = r.json()["id"]
+        task, _ = await self.open_inspection_task(case_id, "approve_plan")
+        assert task is not None
+        await self.inspection_act(task, "approve")
+        task, _ = await self.open_inspection_task(case_id, "invite")
+        if task is None:
+            self.merged += 1
+        else:
+            await self.inspection_act(task, "accept", officers=TEAM)
+            self.hosts.append(case_id)
+        self.inspections_done_at = time.perf_counter()
 
     async def report(self, user: str, source: str, spot: tuple[float, float]) -> dict:
         body = {"source": source, "category_code": "BJ0101", "description": "井盖破损",
@@ -123,7 +194,22 @@ class Driver:
             raise RuntimeError(f"case {case_id} ended as {case['status']}")
 
 
-async def drive(base_url: str, cases: int, concurrency: int, mix: Mix) -> dict:
+async def settled(http: httpx.AsyncClient, auth: dict[str, str], hosts: list[str]) -> None:
+    """After the run: every host whose invitation was accepted is `scheduled` (the projection
+    follows the workflow shortly)."""
+    for case_id in hosts:
+        for _ in range(200):
+            r = await http.get(f"/inspections/{case_id}", headers=auth)
+            r.raise_for_status()
+            if r.json()["status"] == "scheduled":
+                break
+            await asyncio.sleep(0.05)
+        else:
+            raise RuntimeError(f"inspection {case_id} is {r.json()['status']}, not scheduled")
+
+
+async def drive(base_url: str, cases: int, concurrency: int, mix: Mix,
+                inspections: int = 0) -> dict:
     rng = random.Random(2024)  # the same mix every run
     kinds = [{k for k, share in (("return", mix.returns), ("rework", mix.reworks),
                                  ("repeat", mix.repeats)) if rng.random() < share}
@@ -134,10 +220,18 @@ async def drive(base_url: str, cases: int, concurrency: int, mix: Mix) -> dict:
     limits = httpx.Limits(max_connections=concurrency * 2)
     async with httpx.AsyncClient(base_url=base_url, timeout=120, limits=limits) as http:
         auth = {}
-        for user in USERS:
+        for user in USERS + (INSPECTION_USERS if inspections else []):
             r = await http.post("/auth/token", data={"username": user, "password": "demo"})
             r.raise_for_status()
             auth[user] = {"Authorization": f"Bearer {r.json()['access_token']}"}
+        codes: list[str] = []
+        if inspections:
+            r = await http.get("/enterprises", headers=auth["admin"], params={"limit": 1000})
+            r.raise_for_status()
+            known = [e["credit_code"] for e in r.json()]
+            codes = [known[i % len(known)] for i in range(inspections)]
+        # The day after today in Asia/Shanghai: a plan for today has its invitation expired.
+        planned = (datetime.now(SHANGHAI).date() + timedelta(days=1)).isoformat()
         driver = Driver(http, auth)
         gate = asyncio.Semaphore(concurrency)
 
@@ -145,19 +239,41 @@ async def drive(base_url: str, cases: int, concurrency: int, mix: Mix) -> dict:
             async with gate:
                 await driver.case(spot, kind)
 
+        async def inspect(code: str) -> None:
+            async with gate:
+                await driver.inspection(code, planned)
+
+        # Inspections spread evenly among the cases, so both loads run side by side.
+        jobs = [(i / cases, run(places[i], kinds[i])) for i in range(cases)]
+        jobs += [((i + 0.5) / inspections, inspect(code)) for i, code in enumerate(codes)]
         started = time.perf_counter()
-        await asyncio.gather(*(run(places[i], kinds[i]) for i in range(cases)))
+        await asyncio.gather(*(job for _, job in sorted(jobs, key=lambda j: j[0])))
         seconds = time.perf_counter() - started
+        if inspections:
+            await settled(http, auth[HEAD], driver.hosts)
     ms = sorted(x * 1000 for x in driver.latencies)
-    return {"cases": cases, "seconds": round(seconds, 2),
-            "cases_per_s": round(cases / seconds, 2),
-            "action_p50_ms": round(statistics.median(ms), 1),
-            "action_p99_ms": round(ms[min(len(ms) - 1, int(len(ms) * 0.99))], 1),
-            "actions": len(ms),
-            "first_task_p50_ms": round(statistics.median(driver.openings) * 1000, 1),
-            "mix": {"returns": sum("return" in k for k in kinds),
-                    "reworks": sum("rework" in k for k in kinds),
-                    "repeats": sum("repeat" in k for k in kinds), "joined": driver.joined}}
+    result = {"cases": cases, "seconds": round(seconds, 2),
+              "cases_per_s": round(cases / seconds, 2),
+              "action_p50_ms": round(statistics.median(ms), 1),
+              "action_p99_ms": round(ms[min(len(ms) - 1, int(len(ms) * 0.99))], 1),
+              "actions": len(ms),
+              "first_task_p50_ms": round(statistics.median(driver.openings) * 1000, 1),
+              "mix": {"returns": sum("return" in k for k in kinds),
+                      "reworks": sum("rework" in k for k in kinds),
+                      "repeats": sum("repeat" in k for k in kinds), "joined": driver.joined}}
+    if inspections:
+        spent = driver.inspections_done_at - started
+        ims = sorted(x * 1000 for x in driver.inspection_latencies)
+        result |= {
+            "inspections": inspections,
+            "inspection_steps": "publish, approve, accept (planned tomorrow: no on-site check)",
+            "inspections_scheduled": len(driver.hosts), "inspections_merged": driver.merged,
+            "inspections_per_s_to_scheduled": round(inspections / spent, 2),
+            "inspection_action_p50_ms": round(statistics.median(ims), 1),
+            "inspection_action_p99_ms": round(ims[min(len(ims) - 1, int(len(ims) * 0.99))],
+                                              1),
+            "inspection_actions": len(ims)}
+    return result
 
 
 def cpu_seconds(procs: dict[str, subprocess.Popen]) -> dict[str, float]:
@@ -207,6 +323,8 @@ def main() -> None:
     parser.add_argument("--reworks", type=float, default=0.0, help="share with 返工")
     parser.add_argument("--repeats", type=float, default=0.0,
                         help="share reported by AI video and then repeated")
+    parser.add_argument("--inspections", type=int, default=0,
+                        help="joint inspections driven alongside the cases (to scheduled)")
     parser.add_argument("--no-engine", action="store_true",
                         help="skip the bare engine's run")
     args = parser.parse_args()
@@ -230,13 +348,14 @@ def main() -> None:
         project = [stack.worker(env, tmp / "worker.log"),
                    stack.api(api_port, env, tmp / "api.log")]
         procs += project
-        print(f"driving {args.cases} cases, {args.concurrency} at a time, against "
+        also = f" and {args.inspections} inspections" if args.inspections else ""
+        print(f"driving {args.cases} cases{also}, {args.concurrency} at a time, against "
               f"{env['TEMPORAL_ADDRESS']} (logs in {tmp})", flush=True)
         watched = {"worker": project[0], "api": project[1]} | (
             {"temporal": server} if server else {})
         before = cpu_seconds(watched)
         result = asyncio.run(drive(f"http://127.0.0.1:{api_port}", args.cases,
-                                   args.concurrency, mix))
+                                   args.concurrency, mix, args.inspections))
         result["cpu_ms_per_case"] = cpu_per_case(before, cpu_seconds(watched), args.cases)
         if not args.no_engine:
             stack.stop(*reversed(project))  # the engine runs alone, as the project did
