@@ -35,8 +35,34 @@ class Settings(BaseSettings):
     approval_limit: str = "1 working_days"  # command_lead's approval of 延期, 挂账, 作废
     # Escalation ladder: shares of a task's limit at which it warns, goes overdue, goes up.
     ladder_shares: str = "0.8,1.0,2.0"
+    # Joint inspections (多跨智查): step limits, the merge window (进一次门) and the caps
+    # (国办发〔2024〕54号): routine checks per department and enterprise a year, and counted
+    # visits per enterprise in 30 days; over a cap, command_lead decides.
+    inspection_approve_limit: str = "2 working_days"
+    inspection_invite_limit: str = "2 working_days"
+    inspection_inspect_limit: str = "2 working_days"
+    inspection_reinspect_limit: str = "5 working_days"
+    inspection_merge_window_days: int = 10
+    inspection_department_cap_per_year: int = 2
+    inspection_enterprise_cap_30_days: int = 3
+    inspection_draw_per_department: int = 2
     # Reports from inspectors are pre-verified and skip the filing step.
     auto_file_inspector_reports: bool = True
+    # Penalty cases (行政处罚): step limits as above. Periods of 2, 3, 5 or 7 days are working
+    # days (行政处罚法第八十五条), others calendar days: the decision is due 90 days after 立案
+    # (第六十条), a fine 15 days after the decision (第六十七条). From `hearing_fine` yuan a
+    # fine may be heard (第六十三条); from `major_fine` it needs 法制审核 (第五十八条).
+    penalty_file_limit: str = "2 working_days"
+    penalty_notify_limit: str = "3 working_days"
+    penalty_answer_window: str = "5 working_days"
+    penalty_hearing_notice: str = "7 working_days"
+    penalty_hearing_limit: str = "3 working_days"
+    penalty_review_limit: str = "5 working_days"
+    penalty_revise_limit: str = "3 working_days"
+    penalty_decision_days: int = 90
+    penalty_payment_days: int = 15
+    penalty_hearing_fine: float = 100_000
+    penalty_major_fine: float = 100_000
 
 
 @lru_cache

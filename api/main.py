@@ -23,9 +23,11 @@ from api.routers import (
     audit,
     auth,
     categories,
+    enforcement_stats,
     enterprises,
     health,
     incidents,
+    inspections,
     notifications,
     open311,
     tasks,
@@ -147,7 +149,7 @@ app = FastAPI(
     lifespan=lifespan,
 )
 for module in (auth, health, categories, incidents, tasks, audit, open311, notifications,
-               enterprises):
+               enterprises, enforcement_stats, inspections):  # /inspections/stats before /{id}
     app.include_router(module.router)
 app.add_middleware(BodyLimit)
 app.add_middleware(InternalErrors)  # added last, so outermost: it also sees BodyLimit's errors

@@ -5,21 +5,63 @@ from datetime import datetime
 from activities.calendar import calendar_snapshot
 from config import get_settings
 from domain.incident import IncidentPolicy
+from domain.inspection import InspectionPolicy
 from domain.ladder import command_ladder
+from domain.penalty import PenaltyPolicy
 from domain.tasks import Limit
 from domain.timefmt import SHANGHAI
+from domain.worktime import CalendarSnapshot
+
+
+def ladder_shares() -> list[float]:
+    shares = [float(x) for x in get_settings().ladder_shares.split(",")]
+    if len(shares) < 2 or shares[1] != 1.0:
+        raise ValueError("LADDER_SHARES must be 'warning,1.0[,higher...]', e.g. 0.8,1.0,2.0")
+    return shares
+
+
+def today_calendar() -> CalendarSnapshot:
+    return calendar_snapshot(datetime.now(SHANGHAI).date())
 
 
 def incident_policy() -> IncidentPolicy:
     s = get_settings()
-    shares = [float(x) for x in s.ladder_shares.split(",")]
-    if len(shares) < 2 or shares[1] != 1.0:
-        raise ValueError("LADDER_SHARES must be 'warning,1.0[,higher...]', e.g. 0.8,1.0,2.0")
+    shares = ladder_shares()
     return IncidentPolicy(
         filing_limit=Limit.parse(s.filing_limit), dispatch_limit=Limit.parse(s.dispatch_limit),
         verify_limit=Limit.parse(s.verify_limit),
         evaluation_window=Limit.parse(s.evaluation_window),
         approval_limit=Limit.parse(s.approval_limit), escalation=command_ladder(shares),
         auto_file_inspector_reports=s.auto_file_inspector_reports,
-        calendar=calendar_snapshot(datetime.now(SHANGHAI).date()),
+        calendar=today_calendar(),
     )
+
+
+def inspection_policy() -> InspectionPolicy:
+    s = get_settings()
+    return InspectionPolicy(
+        approve_limit=Limit.parse(s.inspection_approve_limit),
+        cap_limit=Limit.parse(s.inspection_approve_limit),
+        invite_limit=Limit.parse(s.inspection_invite_limit),
+        inspect_limit=Limit.parse(s.inspection_inspect_limit),
+        reinspect_limit=Limit.parse(s.inspection_reinspect_limit),
+        merge_window_days=s.inspection_merge_window_days,
+        department_cap_per_year=s.inspection_department_cap_per_year,
+        enterprise_cap_30_days=s.inspection_enterprise_cap_30_days,
+        draw_per_department=s.inspection_draw_per_department,
+        escalation=command_ladder(ladder_shares()), calendar=today_calendar())
+
+
+def penalty_policy() -> PenaltyPolicy:
+    s = get_settings()
+    return PenaltyPolicy(
+        file_limit=Limit.parse(s.penalty_file_limit),
+        notify_limit=Limit.parse(s.penalty_notify_limit),
+        answer_window=Limit.parse(s.penalty_answer_window),
+        hearing_notice=Limit.parse(s.penalty_hearing_notice),
+        hearing_limit=Limit.parse(s.penalty_hearing_limit),
+        review_limit=Limit.parse(s.penalty_review_limit),
+        revise_limit=Limit.parse(s.penalty_revise_limit),
+        decision_days=s.penalty_decision_days, payment_days=s.penalty_payment_days,
+        hearing_fine=s.penalty_hearing_fine, major_fine=s.penalty_major_fine,
+        escalation=command_ladder(ladder_shares()), calendar=today_calendar())

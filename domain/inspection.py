@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field, model_validator
 
 from domain.enforcement import MAX_FINE, Enterprise, Officer
 from domain.limits import MAX_REFS, Ref, ShortText, Text
+from domain.penalty import PenaltyPolicy
 from domain.tasks import Actor, EscalationPolicy, Limit
 from domain.worktime import CalendarSnapshot
 
@@ -75,6 +76,7 @@ class InspectionInput(BaseModel):
     created_by: Actor
     created_at: datetime
     policy: InspectionPolicy
+    penalty_policy: PenaltyPolicy  # for the penalty cases its violations become
 
 
 # -- decision data --------------------------------------------------------------------------
@@ -250,6 +252,20 @@ class InspectionState(BaseModel):
     open_task_ids: list[str] = []
     current_due_at: datetime | None = None
     version: int = 0
+
+    @classmethod
+    def start(cls, inp: InspectionInput, workflow_id: str) -> "InspectionState":
+        """The state a new inspection starts in (the API writes it as the first row)."""
+        departments = dict.fromkeys([inp.lead_department, *(i.department for i in inp.items)])
+        return cls(
+            id=inp.id, workflow_id=workflow_id, status="approving", type=inp.type,
+            credit_code=inp.enterprise.credit_code, enterprise_name=inp.enterprise.name,
+            street=inp.enterprise.street, lead_department=inp.lead_department,
+            planned_date=inp.planned_date, reason=inp.reason,
+            created_by=inp.created_by.username, created_at=inp.created_at,
+            departments=[DepartmentPart(department=d) for d in departments],
+            items=[ItemResult(department=i.department, item=i.item, inspection_id=inp.id)
+                   for i in inp.items])
 
     def summary(self) -> dict[str, Any]:
         return self.model_dump(mode="json")

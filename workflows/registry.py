@@ -59,14 +59,43 @@ def _describe_incident(inp: dict[str, Any]) -> tuple[dict[str, Any] | None, dict
     return inp.get("reporter"), detail
 
 
+def _describe_penalty(inp: dict[str, Any]) -> tuple[dict[str, Any] | None, dict[str, Any]]:
+    detail = {k: inp.get(k) for k in ("id", "department", "inspection_id", "item",
+                                       "fine_proposed") if inp.get(k)}
+    enterprise = inp.get("enterprise") or {}
+    if enterprise:
+        detail["enterprise"] = f"{enterprise.get('credit_code')} {enterprise.get('name')}"
+    return inp.get("opened_by"), detail
+
+
+def _describe_inspection(inp: dict[str, Any]) -> tuple[dict[str, Any] | None, dict[str, Any]]:
+    detail = {k: inp.get(k) for k in ("id", "type", "lead_department", "planned_date", "reason",
+                                       "items") if inp.get(k)}
+    enterprise = inp.get("enterprise") or {}
+    if enterprise:
+        detail["enterprise"] = f"{enterprise.get('credit_code')} {enterprise.get('name')}"
+    return inp.get("created_by"), detail
+
+
 def _builtin() -> None:
     from domain.incident import DECISION_DATA
+    from domain.inspection import DECISION_DATA as INSPECTION_DATA
+    from domain.penalty import DECISION_DATA as PENALTY_DATA
     from workflows.incident import IncidentWorkflow
+    from workflows.inspection import InspectionWorkflow
+    from workflows.penalty import PenaltyCaseWorkflow
 
     register(Process(name="incident", label="城市运行管理服务平台 事件处置",
                      workflow=IncidentWorkflow, id_prefix="incident-",
                      activities=("activities.incident",), data_models=DECISION_DATA,
                      describe_start=_describe_incident))
+    register(Process(name="penalty", label="行政处罚", workflow=PenaltyCaseWorkflow,
+                     id_prefix="penalty-", activities=("activities.penalty",),
+                     data_models=PENALTY_DATA, describe_start=_describe_penalty))
+    register(Process(name="inspection", label="多跨智查 联合检查", workflow=InspectionWorkflow,
+                     id_prefix="inspection-",
+                     activities=("activities.inspection", "activities.visits"),
+                     data_models=INSPECTION_DATA, describe_start=_describe_inspection))
 
 
 def processes() -> dict[str, Process]:
