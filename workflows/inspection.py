@@ -279,12 +279,20 @@ class InspectionWorkflow:
         return await self.board.open(
             step="邀约", step_code="invite", role=DEPT_HEAD, department=department,
             title=f"邀约：{inp.planned_date} {inp.enterprise.name}联合检查（{inp.id}）",
-            limit=inp.policy.invite_limit, decisions=INVITE,
-            expire_at=start_of(inp.planned_date),
+            limit=inp.policy.invite_limit, decisions=INVITE, expire_at=self._invites_end(),
             context={"lead_department": inp.lead_department, "type": TYPE_NAMES[inp.type],
                      "planned_date": inp.planned_date.isoformat(), "items": items,
                      "draw_allowed": inp.type in DRAWN_TYPES, "draw_requested": inp.draw,
                      "certified_officers": self._certified(department)})
+
+    def _invites_end(self) -> datetime:
+        """Invitations end when the on-site day begins; for a check planned for today (an
+        urgent complaint), at the end of today, so the visit goes ahead once all have answered
+        and never waits for a silent department past the day."""
+        now = workflow.now()
+        planned = start_of(self.inp.planned_date)
+        return planned if planned > now else start_of(now.astimezone(SHANGHAI).date()
+                                                      + timedelta(days=1))
 
     async def _answered(self, task: Task) -> None:
         self._answered_now(task)

@@ -325,3 +325,15 @@ async def test_a_failed_reinspection_becomes_a_penalty_case(env: WorkflowEnviron
     assert case.status == "closed"
     assert case.items[0].outcome == f"处罚案件 {case_id}：不予立案"
     await save_history(handle, "inspection_penalty_case")
+
+
+async def test_a_check_planned_for_today_goes_ahead_once_everyone_answered(
+        env: WorkflowEnvironment) -> None:
+    now = await today(env)
+    handle = await start(env.client, inspection_input(enterprise(28), now, type="complaint"))
+    await act(handle, "approve_plan", head("market_reg"), "approve")
+    invite = await open_task(handle, "invite", "market_reg")
+    assert invite.expires_at == datetime.combine(now + timedelta(days=1), time(0), CST)
+    await accept_all(handle, ["market_reg"])
+    task = await open_task(handle, "inspect", "market_reg")  # no waiting for a date
+    assert task.assignee_users == pair("market_reg")
