@@ -9,16 +9,16 @@ transaction and answers a retry of the same inspection as it answered the first 
 
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import distinct, func, text, update
+from sqlalchemy import distinct, func
 from sqlmodel import Session, col, select
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from db.engine import get_engine
+from db.locks import hold_lock
 from db.models import (
     EnforcementOfficerRow,
     InspectionRow,
-    ReportLock,
     User,
     Visit,
     VisitDepartment,
@@ -38,16 +38,6 @@ from domain.inspection import (
 )
 
 RECENT_DAYS = 30  # the enterprise's cap counts visits in the 30 days up to the plan
-
-
-def hold_lock(session: Session, key: str) -> None:
-    """Hold `key`'s `report_lock` row until the transaction ends: the first write takes it (a
-    row lock on PostgreSQL, the single writer on SQLite). The same statements as
-    api.reporting's lock, which activities may not import."""
-    session.execute(text("INSERT INTO report_lock (key, n) VALUES (:k, 0) "
-                         "ON CONFLICT (key) DO NOTHING"), {"k": key})
-    session.execute(update(ReportLock).where(col(ReportLock.key) == key)
-                    .values(n=ReportLock.n + 1))
 
 
 def lock_key(credit_code: str) -> str:

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from fastapi import HTTPException, status
-from sqlalchemy import text, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 from starlette.concurrency import run_in_threadpool
@@ -27,7 +26,8 @@ from temporalio.service import RPCError, RPCStatusCode
 from activities.incident import category_info
 from api.policy import incident_policy
 from db.engine import get_engine
-from db.models import Category, IncidentRow, ReportLock
+from db.locks import hold_lock
+from db.models import Category, IncidentRow
 from domain import geo
 from domain.incident import JOINING_SOURCES, OPEN_STATUSES, IncidentInput, Location, Report
 from domain.tasks import Actor
@@ -90,19 +90,11 @@ def find_open_case(session: Session, sub: Submission, now: datetime) -> Incident
     return min(near, key=lambda x: x[0])[1] if near else None
 
 
-def _lock(session: Session, key: str) -> None:
-    """Hold `key`'s lock row until the transaction ends: the first write takes it."""
-    session.execute(text("INSERT INTO report_lock (key, n) VALUES (:k, 0) "
-                         "ON CONFLICT (key) DO NOTHING"), {"k": key})
-    session.execute(update(ReportLock).where(col(ReportLock.key) == key)
-                    .values(n=ReportLock.n + 1))
-
-
 def claim(sub: Submission, inp: IncidentInput, joining: bool) -> IncidentRow | None:
     """Under the category's lock: the open case this report joins, or None after writing the
     new case's row (its id drawn again on a collision)."""
     with Session(get_engine()) as session:
-        _lock(session, sub.category_code)
+        hold_lock(session, sub.category_code)
         if joining:
             existing = find_open_case(session, sub, inp.reported_at)
             if existing is not None:
@@ -123,7 +115,7 @@ def claim(sub: Submission, inp: IncidentInput, joining: bool) -> IncidentRow | N
                 session.flush()
             except IntegrityError:
                 session.rollback()
-                _lock(session, sub.category_code)
+                hold_lock(session, sub.category_code)
                 inp.id = new_case_id()
                 continue
             session.commit()
