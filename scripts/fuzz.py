@@ -24,7 +24,7 @@ ROLE_USERS = {
     "citizen": "citizen", "inspector": "inspector", "intake": "intake",
     "dispatcher": "dispatcher", "officer": "officer_urban_mgmt", "dept_head": "head_urban_mgmt",
     "command_lead": "command_lead", "auditor": "auditor", "admin": "admin",
-    "service": "ai_camera",
+    "service": "ai_camera", "party": "party_1", "legal_reviewer": "legal_reviewer",
 }
 CHECKS = ("not_a_server_error,status_code_conformance,content_type_conformance,"
           "response_schema_conformance")
