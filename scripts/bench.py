@@ -15,17 +15,15 @@ spent per case (`cpu_ms_per_case`: driver, worker, API, dev server; on Linux).
 
 `--inspections N` drives N joint inspections (多跨智查) alongside the cases, interleaved with
 them under the same concurrency limit: `officer_market_reg` publishes a complaint check of a
-demo enterprise (`POST /inspections`, the enterprises in turn, so past the thirtieth they merge
-into an earlier one's visit: 进一次门), `head_market_reg` approves it and, for a host,
-accepts the invitation naming two officers. The plan is for tomorrow: an invitation expires at
-00:00 of the planned day (workflows/inspection.py), so one planned for today would expire at
-once; the on-site check (`record`) therefore never opens during the run, and the figures
-say so: `inspections`, `inspection_steps`, `inspections_scheduled` (hosts whose invitation
-was accepted), `inspections_merged`, `inspections_per_s_to_scheduled` (over the time until the
-last inspection was approved, and accepted or merged) and `inspection_action_p50_ms`,
-`inspection_action_p99_ms` (approve and accept). The incident fields keep their meaning
-(`action_*` are the incident actions only; `cpu_ms_per_case` is the whole load's CPU per
-incident case).
+demo enterprise planned for today (`POST /inspections`, the enterprises in turn), and
+`head_market_reg` approves it; a host then has its invitation accepted by `head_market_reg`
+naming two officers, and the on-site task, open at once (today's invitations are all
+answered), recorded as compliant by `officer_market_reg`: the inspection closes. One that
+merged into an open visit of the same enterprise (进一次门) is left to its host. Figures:
+`inspections`, `inspections_closed` (hosts), `inspections_merged`, `inspections_per_s` (over
+the time until the last one was done), `inspection_action_p50_ms` and `_p99_ms` (approve,
+accept, record) and `inspection_actions`. The incident fields keep their meaning (`action_*`
+are the incident actions only; `cpu_ms_per_case` is the whole load's CPU per incident case).
 
 Then, on the same server and unless --no-engine, the bare engine does the same shape
 (scripts/engine_bench.py: start, 4 trivial activities, 4 Updates, as many cases, as many at a
@@ -47,7 +45,7 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
 import httpx
@@ -60,7 +58,7 @@ from scripts import engine_bench, stack
 USERS = ["city_platform", "ai_camera", "intake", "dispatcher", "officer_urban_mgmt",
          "officer_housing", "inspector"]
 INSPECTION_USERS = ["admin", "officer_market_reg", "head_market_reg"]
-LEAD, HEAD = "officer_market_reg", "head_market_reg"
+LEAD, HEAD = "officer_market_reg", "head_market_reg"  # the lead officer also records
 TEAM = ["officer_market_reg", "officer_market_reg_2"]
 ITEM = "食品经营许可"
 
@@ -95,8 +93,8 @@ class Driver:
         self.latencies: list[float] = []
         self.openings: list[float] = []  # report sent -> its first task seen
         self.joined = 0
-        self.inspection_latencies: list[float] = []  # approve and accept
-        self.hosts: list[str] = []  # inspections whose invitation was accepted
+        self.inspection_latencies: list[float] = []  # approve, accept, record
+        self.hosts: list[str] = []  # inspections that hosted their visit and recorded it
         self.merged = 0  # merged into another inspection's visit
         self.inspections_done_at = 0.0  # perf_counter when the last inspection got there
 
@@ -109,9 +107,10 @@ class Driver:
         r.raise_for_status()
         return r.json()["case"]
 
-    async def inspection_act(self, task_id: str, decision: str, **data: object) -> None:
+    async def inspection_act(self, user: str, task_id: str, decision: str,
+                             **data: object) -> None:
         started = time.perf_counter()
-        r = await self.http.post(f"/tasks/{task_id}/complete", headers=self.auth[HEAD],
+        r = await self.http.post(f"/tasks/{task_id}/complete", headers=self.auth[user],
                                  json={"decision": decision, "data": data})
         self.inspection_latencies.append(time.perf_counter() - started)
         r.raise_for_status()
@@ -130,15 +129,14 @@ class Driver:
                     return tasks[0], view
                 if view["merged_into"] is not None:
                     return None, view
-                if view["status"] not in ("approving", "inviting"):
+                if view["status"] not in ("approving", "inviting", "scheduled", "inspecting"):
                     raise RuntimeError(f"inspection {case_id} is {view['status']}: "
                                        f"{view.get('end_reason')}")
             await asyncio.sleep(0.05)
         raise RuntimeError(f"inspection {case_id} never opened its {step_code} task")
 
     async def inspection(self, credit_code: str, planned: str) -> None:
-        """Publish, approve and (a host) accept the invitation; the on-site check is due on
-        the planned day, after the run."""
+        """Publish and approve; a host then accepts its invitation and records the visit."""
         body = {"type": "complaint", "credit_code": credit_code, "planned_date": planned,
                 "items": [{"department": "market_reg", "item": ITEM}], "reason": "bench"}
         r = await self.http.post("/inspections", headers=self.auth[LEAD], json=body)
@@ -146,12 +144,16 @@ class Driver:
         case_id = r.json()["id"]
         task, _ = await self.open_inspection_task(case_id, "approve_plan")
         assert task is not None
-        await self.inspection_act(task, "approve")
+        await self.inspection_act(HEAD, task, "approve")
         task, _ = await self.open_inspection_task(case_id, "invite")
         if task is None:
             self.merged += 1
         else:
-            await self.inspection_act(task, "accept", officers=TEAM)
+            await self.inspection_act(HEAD, task, "accept", officers=TEAM)
+            task, _ = await self.open_inspection_task(case_id, "inspect")
+            assert task is not None
+            await self.inspection_act(LEAD, task, "record", officers_present=TEAM, findings=[
+                {"item": ITEM, "result": "compliant"}])
             self.hosts.append(case_id)
         self.inspections_done_at = time.perf_counter()
 
@@ -195,17 +197,17 @@ class Driver:
 
 
 async def settled(http: httpx.AsyncClient, auth: dict[str, str], hosts: list[str]) -> None:
-    """After the run: every host whose invitation was accepted is `scheduled` (the projection
-    follows the workflow shortly)."""
+    """After the run: every host that recorded its visit is `closed` (the projection follows
+    the workflow shortly)."""
     for case_id in hosts:
         for _ in range(200):
             r = await http.get(f"/inspections/{case_id}", headers=auth)
             r.raise_for_status()
-            if r.json()["status"] == "scheduled":
+            if r.json()["status"] == "closed":
                 break
             await asyncio.sleep(0.05)
         else:
-            raise RuntimeError(f"inspection {case_id} is {r.json()['status']}, not scheduled")
+            raise RuntimeError(f"inspection {case_id} is {r.json()['status']}, not closed")
 
 
 async def drive(base_url: str, cases: int, concurrency: int, mix: Mix,
@@ -230,8 +232,7 @@ async def drive(base_url: str, cases: int, concurrency: int, mix: Mix,
             r.raise_for_status()
             known = [e["credit_code"] for e in r.json()]
             codes = [known[i % len(known)] for i in range(inspections)]
-        # The day after today in Asia/Shanghai: a plan for today has its invitation expired.
-        planned = (datetime.now(SHANGHAI).date() + timedelta(days=1)).isoformat()
+        planned = datetime.now(SHANGHAI).date().isoformat()  # on site as soon as invited
         driver = Driver(http, auth)
         gate = asyncio.Semaphore(concurrency)
 
@@ -265,10 +266,9 @@ async def drive(base_url: str, cases: int, concurrency: int, mix: Mix,
         spent = driver.inspections_done_at - started
         ims = sorted(x * 1000 for x in driver.inspection_latencies)
         result |= {
-            "inspections": inspections,
-            "inspection_steps": "publish, approve, accept (planned tomorrow: no on-site check)",
-            "inspections_scheduled": len(driver.hosts), "inspections_merged": driver.merged,
-            "inspections_per_s_to_scheduled": round(inspections / spent, 2),
+            "inspections": inspections, "inspections_closed": len(driver.hosts),
+            "inspections_merged": driver.merged,
+            "inspections_per_s": round(inspections / spent, 2),
             "inspection_action_p50_ms": round(statistics.median(ims), 1),
             "inspection_action_p99_ms": round(ims[min(len(ims) - 1, int(len(ims) * 0.99))],
                                               1),
@@ -324,7 +324,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=float, default=0.0,
                         help="share reported by AI video and then repeated")
     parser.add_argument("--inspections", type=int, default=0,
-                        help="joint inspections driven alongside the cases (to scheduled)")
+                        help="joint inspections driven alongside the cases")
     parser.add_argument("--no-engine", action="store_true",
                         help="skip the bare engine's run")
     args = parser.parse_args()
