@@ -196,6 +196,7 @@ class ItemResult(BaseModel):
     department: str
     item: str
     inspection_id: str  # the inspection that asked for it (a joiner's, or the host's)
+    also_for: list[str] = []  # merged inspections that asked for the same check: one check
     status: Literal["pending", "compliant", "violation", "not_checked"] = "pending"
     legal_basis: str | None = None
     evidence: list[str] = []

@@ -88,6 +88,7 @@ class InspectionWorkflow:
         self.outcome: VisitOutcome | None = None  # from the host, when merged into its visit
         self.host_workflow_id: str | None = None
         self._told: str | None = None  # the status joiners last heard
+        self._lead_told: str | None = None
         self._recorded_tasks: set[str] = set()
 
     @workflow.run
@@ -240,6 +241,8 @@ class InspectionWorkflow:
         check) invitations to departments not yet part of it."""
         batch: list[Task] = []
         state = self.state
+        if self.joins:
+            self._told = None  # the next save tells every joiner where the visit stands
         for joiner in self.joins:
             self.joiners[joiner.inspection_id] = joiner
             state.joined.append(joiner.inspection_id)
@@ -250,6 +253,10 @@ class InspectionWorkflow:
                 await self._load_roster(new)
                 batch += [await self._invite(d) for d in new]
             for i in joiner.items:
+                same = self._item(i.department, i.item)
+                if same is not None:  # one check serves both (and one fine, Art. 29)
+                    same.also_for.append(joiner.inspection_id)
+                    continue
                 item = ItemResult(department=i.department, item=i.item,
                                   inspection_id=joiner.inspection_id)
                 part = self._part(i.department)
@@ -586,9 +593,12 @@ class InspectionWorkflow:
         if state.status != self._told:  # inspections merged into this visit follow it
             self._told = state.status
             for joiner in self.joiners.values():
-                mine = [i for i in state.items if i.inspection_id == joiner.inspection_id]
+                mine = [i for i in state.items if i.inspection_id == joiner.inspection_id
+                        or joiner.inspection_id in i.also_for]
                 await workflow.get_external_workflow_handle(joiner.workflow_id).signal(
                     "visit_update", VisitOutcome(status=state.status, items=mine))
+        if state.status != self._lead_told:  # the lead hears of each change of status
+            self._lead_told = state.status
             text = f"检查任务 {state.id}（{state.enterprise_name}）：{STATUS_NAMES[state.status]}"
             self._tell(DEPT_HEAD, self.inp.lead_department, None, text, f"status{state.version}")
         await stubs.project(Projection(process=PROCESS, case=state.model_dump(mode="json"),

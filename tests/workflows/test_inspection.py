@@ -166,14 +166,18 @@ async def test_two_departments_planning_one_enterprise_go_in_once(
     await status(host, "scheduled")
 
     joiner_input = inspection_input(company, planned + timedelta(days=3), type="complaint",
-                                    lead="ecology_env", items=[("ecology_env", "噪声排放")])
+                                    lead="ecology_env", items=[("ecology_env", "噪声排放"),
+                                                               ("market_reg", "食品经营许可")])
     joiner = await start(env.client, joiner_input)
     await act(joiner, "approve_plan", head("ecology_env"), "approve")
     await status(joiner, "inviting")
+    hosted = await host.query(InspectionWorkflow.case)
+    assert hosted.items[0].also_for == [joiner_input.id]  # one check serves both
     # The host invites the joiner's department to its visit; the joiner follows the host.
     await act(host, "invite", head("ecology_env"), "accept", department="ecology_env",
               officers=pair("ecology_env"))
     await status(host, "scheduled")
+    await status(joiner, "scheduled")  # it hears where the visit stands
     await sleep_until(env, planned)
     await act(host, "inspect", officer("market_reg"), "record", department="market_reg",
               findings=[compliant("食品经营许可")], officers_present=pair("market_reg"))
@@ -183,7 +187,8 @@ async def test_two_departments_planning_one_enterprise_go_in_once(
     assert hosted.joined == [joiner_input.id]
     assert followed.merged_into == hosted.id and followed.visit_id == hosted.id
     assert followed.status == "closed"
-    assert [(i.item, i.status) for i in followed.items] == [("噪声排放", "compliant")]
+    assert sorted((i.item, i.status) for i in followed.items) == [
+        ("噪声排放", "compliant"), ("食品经营许可", "compliant")]
     assert [i.inspection_id for i in hosted.items] == [hosted.id, joiner_input.id]
     assert not [t for t in await joiner.query(InspectionWorkflow.tasks)
                 if t.step_code in ("invite", "inspect")]  # one visit, one record
