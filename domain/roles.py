@@ -16,8 +16,9 @@ LEGAL_REVIEWER = "legal_reviewer"  # 法制审核中心 reviewer
 ROLES = (CITIZEN, INSPECTOR, INTAKE, DISPATCHER, OFFICER, DEPT_HEAD, COMMAND_LEAD, AUDITOR, ADMIN,
          SERVICE, PARTY, LEGAL_REVIEWER)
 
-# Callers who see only what they reported (and their own tasks), never the staff's view.
-REPORTER_ROLES = (CITIZEN, SERVICE)
+# Callers outside the government (citizens, machine accounts, enterprises): they see only what
+# they reported or what concerns them (and their own tasks), never the staff's view.
+REPORTER_ROLES = (CITIZEN, SERVICE, PARTY)
 
 SOURCES = ("citizen", "inspector", "ai_video", "city_dispatch")
 SOURCE_NAMES = {

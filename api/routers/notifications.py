@@ -9,6 +9,7 @@ from api.deps import CurrentUser, SessionDep
 from api.errors import responses
 from api.localtime import LocalTime
 from db.models import Notification
+from domain.roles import REPORTER_ROLES
 
 router = APIRouter(tags=["notifications"])
 
@@ -32,13 +33,16 @@ class NotificationOut(BaseModel):
             responses=responses(401, 422))
 def my_notifications(user: CurrentUser, session: SessionDep,
                      limit: int = Query(100, ge=1, le=1000)) -> list[NotificationOut]:
-    """Newest first: those addressed to the caller, and those to the caller's role (and
-    department, where one is named)."""
+    """Newest first: those addressed to the caller, and (staff only) those to the caller's role
+    (and department, where one is named)."""
     to_role = and_(col(Notification.recipient_user).is_(None),
                    Notification.recipient_role == user.role,
                    or_(col(Notification.recipient_department).is_(None),
                        Notification.recipient_department == user.department))
+    # Citizens, machine accounts and enterprises hear only what is addressed to them by name:
+    # a notice to their whole role would tell one enterprise about another's case.
+    mine = Notification.recipient_user == user.username
     query = (select(Notification)
-             .where(or_(Notification.recipient_user == user.username, to_role))
+             .where(mine if user.role in REPORTER_ROLES else or_(mine, to_role))
              .order_by(col(Notification.created_at).desc()).limit(limit))
     return [NotificationOut.model_validate(n) for n in session.exec(query).all()]

@@ -13,7 +13,7 @@ import httpx
 from sqlmodel import Session
 
 from db.engine import get_engine
-from db.models import IncidentRow, TaskRow
+from db.models import IncidentRow, Notification, TaskRow
 from domain.tasks import Actor, Limit
 from tests.processes.drill import DrillInput
 from tests.support import Api
@@ -224,3 +224,18 @@ def test_a_task_read_from_the_case_can_be_acted_on_before_it_is_projected(api: A
     assert api.act("intake", f"{case['workflow_id']}.99", "accept").status_code == 404
     assert api.act("intake", "incident-19990101-000000.1", "accept").status_code == 404
     assert api.act("intake", "nothing-here.1", "accept").status_code == 404
+
+
+def test_an_enterprise_account_sees_no_one_elses_cases_or_notices(api: Api) -> None:
+    """`party` accounts are outside the government, like citizens: the incidents list shows them
+    only what they reported (nothing), and no notice to the whole role reaches them."""
+    case = api.report()
+    assert api.get("/incidents", "party_1").json() == []
+    assert api.get(f"/incidents/{case['id']}", "party_1").status_code == 403
+    assert api.get("/incidents/stats", "party_1").status_code == 403
+    with Session(get_engine()) as session:
+        session.add(Notification(key=f"test-broadcast-{case['id']}", workflow_id="x",
+                                 recipient_role="party", message="to every enterprise"))
+        session.commit()
+    assert not [n for n in api.get("/notifications", "party_1").json()
+                if n["message"] == "to every enterprise"]
