@@ -38,17 +38,17 @@ def workflow_id_for(case_id: str) -> str:
     return f"penalty-{case_id}"
 
 
+def days_late(due_at: datetime, at: datetime) -> int:
+    """Whole calendar days in Asia/Shanghai after the due date: paying on the due date (at
+    any hour) is on time, the day after it is one day late, and so on; never negative."""
+    return max(0, (at.astimezone(SHANGHAI).date() - due_at.astimezone(SHANGHAI).date()).days)
+
+
 def surcharge(fine: float, due_at: datetime, at: datetime) -> float:
     """加处罚款 (Art. 72) owed at `at` on a fine due at `due_at`: 3% of the fine for each day
-    late, never more than the fine, in yuan rounded to the fen.
-
-    Days late are whole calendar days in Asia/Shanghai after the due date: paying on the due
-    date (at any hour) is on time; the day after it is one day late, and so on. Before that,
-    nothing is owed."""
-    days = (at.astimezone(SHANGHAI).date() - due_at.astimezone(SHANGHAI).date()).days
-    if days <= 0:
-        return 0.0
-    return round(float(min(fine, fine * LATE_RATE * days)), 2)
+    late (`days_late`: whole calendar days in Asia/Shanghai after the due date), never more
+    than the fine, in yuan rounded to the fen. Before then, and on the due date, nothing."""
+    return round(float(min(fine, fine * LATE_RATE * days_late(due_at, at))), 2)
 
 
 def amount_due(fine: float, due_at: datetime, at: datetime) -> float:
