@@ -30,6 +30,7 @@ from api.routers import (
     inspections,
     notifications,
     open311,
+    penalty_cases,
     tasks,
 )
 from api.validation import public_errors
@@ -149,7 +150,8 @@ app = FastAPI(
     lifespan=lifespan,
 )
 for module in (auth, health, categories, incidents, tasks, audit, open311, notifications,
-               enterprises, enforcement_stats, inspections):  # /inspections/stats before /{id}
+               enterprises, enforcement_stats, inspections,  # /inspections/stats before /{id}
+               penalty_cases):
     app.include_router(module.router)
 app.add_middleware(BodyLimit)
 app.add_middleware(InternalErrors)  # added last, so outermost: it also sees BodyLimit's errors
