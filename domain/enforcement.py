@@ -11,13 +11,18 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, model_validator
 
-from domain.roles import LEGAL_REVIEWER, PARTY  # noqa: F401  (re-exported for the processes)
+from domain.roles import DEPT_HEAD, LEGAL_REVIEWER, OFFICER, PARTY  # noqa: F401  (re-exported)
 
 LEGAL_CENTER = "legal_center"  # 法制审核中心, a department
 
 ENFORCEMENT_DEPARTMENTS = ("market_reg", "ecology_env", "culture_tourism", "transport",
                            "agri_rural", "urban_mgmt")
 MIN_OFFICERS = 2  # 行政处罚法 Art. 42: at least two officers with enforcement certificates
+
+
+def enforcement_staff(role: str, department: str | None) -> bool:
+    """Officers and heads of an enforcement department: they publish inspections and cases."""
+    return role in (OFFICER, DEPT_HEAD) and department in ENFORCEMENT_DEPARTMENTS
 
 
 class Officer(BaseModel):

@@ -22,7 +22,7 @@ from api.routers.tasks import TaskOut, task_out
 from db.models import EnterpriseRow, InspectionDepartment, InspectionRow, TaskRow, User
 from domain.credit_code import CreditCode
 from domain.departments import department_name
-from domain.enforcement import ENFORCEMENT_DEPARTMENTS, LEGAL_CENTER, Enterprise
+from domain.enforcement import ENFORCEMENT_DEPARTMENTS, LEGAL_CENTER, Enterprise, enforcement_staff
 from domain.inspection import (
     MAX_ITEMS,
     PROCESS,
@@ -35,7 +35,7 @@ from domain.inspection import (
     workflow_id_for,
 )
 from domain.limits import MAX_OFFSET, Text
-from domain.roles import ADMIN, AUDITOR, COMMAND_LEAD, DEPT_HEAD, LEGAL_REVIEWER, OFFICER, PARTY
+from domain.roles import ADMIN, AUDITOR, COMMAND_LEAD, DEPT_HEAD, LEGAL_REVIEWER, PARTY
 from domain.timefmt import SHANGHAI
 from workflows.registry import processes
 
@@ -136,15 +136,11 @@ class PublicInspection(BaseModel):
     closed_at: LocalTime | None
 
 
-def enforcement_staff(user: User) -> bool:
-    return user.role in (OFFICER, DEPT_HEAD) and user.department in ENFORCEMENT_DEPARTMENTS
-
-
 def visible(user: User, session: Session) -> Any:
     """The inspections the caller may see, as a WHERE clause (None: all of them)."""
     if user.role in SEE_ALL or (user.department == LEGAL_CENTER and user.role == DEPT_HEAD):
         return None
-    if enforcement_staff(user):
+    if enforcement_staff(user.role, user.department):
         return col(InspectionRow.id).in_(select(InspectionDepartment.inspection_id).where(
             InspectionDepartment.department == user.department))
     if user.role == PARTY:
@@ -183,7 +179,7 @@ def public(row: InspectionRow) -> PublicInspection:
 async def publish(body: InspectionRequest, user: CurrentUser, session: SessionDep,
                   client: TemporalDep) -> InspectionCreated:
     """任务发布 by an officer or department head of an enforcement department, the lead."""
-    if not enforcement_staff(user):
+    if not enforcement_staff(user.role, user.department):
         raise HTTPException(status.HTTP_403_FORBIDDEN, "only officers and heads of enforcement "
                                                        "departments publish inspections")
     today = datetime.now(SHANGHAI).date()

@@ -27,13 +27,13 @@ from api.routers.tasks import TaskOut, case_view, task_out
 from db.models import EnforcementOfficerRow, EnterpriseRow, PenaltyCaseRow, User
 from domain.credit_code import CreditCode
 from domain.enforcement import (
-    ENFORCEMENT_DEPARTMENTS,
     LEGAL_CENTER,
     MAX_FINE,
     MIN_OFFICERS,
     Enterprise,
     Officer,
     Penalty,
+    enforcement_staff,
 )
 from domain.limits import MAX_OFFSET, MAX_REFS, Ref, ShortText, Text
 from domain.penalty import (
@@ -169,38 +169,6 @@ class PartyPenaltyCaseView(Owed):
     tasks: list[TaskOut]
 
 
-class PenaltyCaseListed(BaseModel):
-    """Staff: a case in a list (the projection), every column but the projected state."""
-
-    model_config = ConfigDict(from_attributes=True)
-
-    id: str
-    workflow_id: str
-    status: str
-    credit_code: str
-    enterprise_name: str
-    department: str
-    inspection_id: str | None
-    item: str
-    officers: list[str]
-    opened_at: LocalTime | None
-    filed_at: LocalTime | None
-    decision_due_at: LocalTime | None
-    decided_at: LocalTime | None
-    proposed_type: str | None
-    proposed_fine: float | None
-    decision_type: str | None
-    fine: float | None
-    hearing: bool
-    legal_reviewed: bool
-    payment_due_at: LocalTime | None
-    paid_at: LocalTime | None
-    amount_paid: float | None
-    closed_at: LocalTime | None
-    current_due_at: LocalTime | None
-    version: int
-
-
 class PartyPenaltyCaseListed(BaseModel):
     """The enterprise's own account: its case in a list."""
 
@@ -229,15 +197,20 @@ class PartyPenaltyCaseListed(BaseModel):
     closed_at: LocalTime | None
 
 
+class PenaltyCaseListed(PartyPenaltyCaseListed):
+    """Staff: a case in a list (the projection), every column but the projected state."""
+
+    officers: list[str]
+    legal_reviewed: bool
+    current_due_at: LocalTime | None
+    version: int
+
+
 AnyView = PenaltyCaseView | PartyPenaltyCaseView
 AnyListed = PenaltyCaseListed | PartyPenaltyCaseListed
 
 
 # --- who reads what ------------------------------------------------------------------------
-
-
-def enforcement_staff(user: User) -> bool:
-    return user.role in (OFFICER, DEPT_HEAD) and user.department in ENFORCEMENT_DEPARTMENTS
 
 
 def readable(user: User) -> Any:
@@ -314,7 +287,7 @@ def check_officers(session: Session, names: list[str], department: str, today: d
 async def open_case(body: PenaltyCaseRequest, user: CurrentUser, session: SessionDep,
                     client: TemporalDep) -> PenaltyCaseCreated:
     """Open a case without an inspection, for the caller's department; its head files it."""
-    if not enforcement_staff(user):
+    if not enforcement_staff(user.role, user.department):
         raise HTTPException(status.HTTP_403_FORBIDDEN, "only officers and heads of enforcement "
                                                        "departments open penalty cases")
     department = user.department or ""
