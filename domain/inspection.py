@@ -34,6 +34,9 @@ STATUS_NAMES = {
     "cancelled": "已取消",
 }
 TERMINAL = ("closed", "refused", "cancelled")
+# What an enterprise may know of its inspections: nothing before the on-site check begins
+# (checks are unannounced), and its public result once closed.
+ANNOUNCED = ("inspecting", "handling", "closed")
 
 
 def workflow_id_for(case_id: str) -> str:

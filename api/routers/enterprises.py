@@ -14,6 +14,7 @@ from db.models import EnterpriseRow, InspectionRow, PenaltyCaseRow, User
 from domain.credit_code import CreditCode
 from domain.departments import department_name
 from domain.geo import STREETS
+from domain.inspection import ANNOUNCED
 from domain.limits import MAX_OFFSET
 from domain.roles import (
     ADMIN,
@@ -110,10 +111,14 @@ def list_enterprises(user: CurrentUser, session: SessionDep,
     return [enterprise_out(r) for r in session.exec(query.offset(offset).limit(limit)).all()]
 
 
-def history(session: Session, credit_code: str) -> tuple[list[InspectionHistory],
-                                                         list[PenaltyHistory]]:
+def history(session: Session, credit_code: str, party: bool = False
+            ) -> tuple[list[InspectionHistory], list[PenaltyHistory]]:
+    """`party`: as the enterprise sees it, without inspections not yet on site (unannounced)."""
+    where = [InspectionRow.credit_code == credit_code]
+    if party:
+        where.append(col(InspectionRow.status).in_(ANNOUNCED))
     inspections = session.exec(
-        select(InspectionRow).where(InspectionRow.credit_code == credit_code)
+        select(InspectionRow).where(*where)
         .order_by(col(InspectionRow.planned_date).desc(), col(InspectionRow.created_at).desc(),
                   col(InspectionRow.id).desc()).limit(HISTORY_LIMIT)).all()
     cases = session.exec(
@@ -136,6 +141,6 @@ def get_enterprise(credit_code: CodeInPath, user: CurrentUser,
         raise HTTPException(status.HTTP_403_FORBIDDEN, "an enterprise sees only itself")
     if row is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no enterprise {credit_code}")
-    inspections, cases = history(session, credit_code)
+    inspections, cases = history(session, credit_code, party=user.role == PARTY)
     return EnterpriseDetail(**enterprise_out(row).model_dump(), inspections=inspections,
                             penalty_cases=cases)

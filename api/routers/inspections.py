@@ -11,7 +11,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Path, Query, status
 from pydantic import BaseModel, Field, field_validator
+from sqlalchemy import and_, delete
 from sqlmodel import Session, col, select
+from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.service import RPCError
 
 from activities.inspection import write_inspection
 from api.deps import CurrentUser, SessionDep, TemporalDep, actor_of
@@ -24,6 +27,8 @@ from domain.credit_code import CreditCode
 from domain.departments import department_name
 from domain.enforcement import ENFORCEMENT_DEPARTMENTS, LEGAL_CENTER, Enterprise, enforcement_staff
 from domain.inspection import (
+    ANNOUNCED,
+    DRAWN_TYPES,
     MAX_ITEMS,
     PROCESS,
     InspectionInput,
@@ -143,9 +148,10 @@ def visible(user: User, session: Session) -> Any:
     if enforcement_staff(user.role, user.department):
         return col(InspectionRow.id).in_(select(InspectionDepartment.inspection_id).where(
             InspectionDepartment.department == user.department))
-    if user.role == PARTY:
-        return col(InspectionRow.credit_code).in_(select(EnterpriseRow.credit_code).where(
-            EnterpriseRow.party_username == user.username))
+    if user.role == PARTY:  # its own, once the inspectors are at the door: checks are unannounced
+        return and_(col(InspectionRow.status).in_(ANNOUNCED),
+                    col(InspectionRow.credit_code).in_(select(EnterpriseRow.credit_code).where(
+                        EnterpriseRow.party_username == user.username)))
     raise HTTPException(status.HTTP_403_FORBIDDEN, "inspections are for enforcement staff, "
                                                    "the command centre and the enterprise")
 
@@ -183,6 +189,9 @@ async def publish(body: InspectionRequest, user: CurrentUser, session: SessionDe
         raise HTTPException(status.HTTP_403_FORBIDDEN, "only officers and heads of enforcement "
                                                        "departments publish inspections")
     today = datetime.now(SHANGHAI).date()
+    if body.draw and body.type not in DRAWN_TYPES:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT,
+                            "draw: 双随机抽取只用于日常检查和专项检查 (routine, campaign)")
     if not today <= body.planned_date <= today + timedelta(days=MAX_PLAN_DAYS):
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT,
                             f"planned_date must be from today to {MAX_PLAN_DAYS} days ahead")
@@ -202,8 +211,20 @@ async def publish(body: InspectionRequest, user: CurrentUser, session: SessionDe
     write_inspection(session, state.model_dump(mode="json"))
     session.commit()
     session.close()
-    await processes()[PROCESS].start(client, case_id, inp)
+    try:
+        await processes()[PROCESS].start(client, case_id, inp)
+    except (RPCError, WorkflowAlreadyStartedError) as err:
+        forget(session, case_id)  # no workflow behind it: no row either
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE,
+                            "the inspection cannot be started now; try again") from err
     return InspectionCreated(id=case_id, workflow_id=state.workflow_id, status=state.status)
+
+
+def forget(session: Session, case_id: str) -> None:
+    session.execute(delete(InspectionDepartment)
+                    .where(col(InspectionDepartment.inspection_id) == case_id))
+    session.execute(delete(InspectionRow).where(col(InspectionRow.id) == case_id))
+    session.commit()
 
 
 @router.get("", response_model=list[InspectionListed], responses=responses(401, 403, 422))
@@ -249,8 +270,8 @@ def get_inspection(case_id: CaseId, user: CurrentUser,
 @router.get("/{case_id}/public", response_model=PublicInspection,
             responses=responses(404, 422))
 def public_result(case_id: CaseId, session: SessionDep) -> PublicInspection:
-    """结果公示: open to anyone, without personal data."""
+    """结果公示 of a closed inspection: open to anyone, without personal data."""
     row = session.get(InspectionRow, case_id)
-    if row is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "no such inspection")
+    if row is None or row.status != "closed":  # published once closed; unannounced before
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "no such closed inspection")
     return public(row)

@@ -303,6 +303,7 @@ def test_publishing_refuses_bad_plans_and_outsiders(api: Api) -> None:
         (good | {"items": good["items"] * 2}, 422, "twice"),
         (good | {"type": "whim"}, 422, "type"),
         (good | {"reason": ""}, 422, "reason"),
+        (good | {"type": "complaint", "draw": True}, 422, "双随机"),
     ]
     for body, status, word in bad:
         refused(api.post("/inspections", officer(LEAD), json=body), status, word)
@@ -493,20 +494,23 @@ def test_who_reads_an_inspection(api: Api) -> None:
                  "auditor", "legal_reviewer"):
         staff = ok(api.get(path, user))
         assert staff["reason"] and staff["created_by"] == officer(LEAD) and "tasks" in staff
-    # The enterprise's own account gets the public result, as anyone does.
-    own = ok(api.get(path, firm["party"]))
-    assert own == ok(api.http.get(f"{path}/public"))
-    assert own["id"] == iid and own["status"] == "approving"
-    assert not {"reason", "created_by", "tasks", "evidence"} & set(own)
+    # Checks are unannounced: before the inspectors are at the door the enterprise's own
+    # account cannot see it, and there is no public result until it closes.
+    refused(api.get(path, firm["party"]), 403)
+    refused(api.http.get(f"{path}/public"), 404)
+    history = ok(api.get(f"/enterprises/{firm['credit_code']}", firm["party"]))
+    assert iid not in [i["id"] for i in history["inspections"]]
+    assert iid in [i["id"] for i in ok(api.get(f"/enterprises/{firm['credit_code']}",
+                                               "command_lead"))["inspections"]]
 
     def listed(user: str) -> list[str]:
         r = api.get("/inspections", user, params={"credit_code": firm["credit_code"]})
         assert r.status_code == 200, r.text
         return [row["id"] for row in r.json()]
 
-    for user in ("head_transport", "command_lead", firm["party"]):
+    for user in ("head_transport", "command_lead"):
         assert listed(user) == [iid], user
-    for user in ("officer_culture_tourism", other["party"]):
+    for user in ("officer_culture_tourism", other["party"], firm["party"]):
         assert listed(user) == [], user
     refused(api.get("/inspections", "citizen"), 403)
 
