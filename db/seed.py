@@ -10,6 +10,7 @@ import hashlib
 import json
 import sys
 from datetime import UTC, date, datetime
+from itertools import chain
 from pathlib import Path
 
 from sqlmodel import Session, select
@@ -149,6 +150,9 @@ OFFICER_NAMES = (
     "梁小琴", "宋建平", "郑洁", "谢刚", "韩梅",
     "唐亮", "冯秀英", "邓超", "曹丽娟", "彭明",
 )
+# Names for the street and town teams' officers, made up from these.
+SURNAMES = ("王", "李", "张", "刘", "陈", "杨", "黄", "赵", "周", "吴")
+GIVEN_NAMES = ("建华", "秀兰", "志明", "丽萍", "国强", "晓梅")
 CERTIFICATE_VALID = date(2030, 12, 31)
 CERTIFICATE_EXPIRED = date(2025, 6, 30)
 
@@ -175,7 +179,7 @@ def demo_officers() -> list[dict]:
     """Five per enforcement department: `officer_X` (a demo user already), `_2` to `_4` with
     valid certificates, `_expired` whose certificate lapsed (the roster must skip it)."""
     rows = []
-    names = iter(OFFICER_NAMES)
+    names = chain(OFFICER_NAMES, (s + g for g in GIVEN_NAMES for s in SURNAMES))
     for d, department in enumerate(ENFORCEMENT_DEPARTMENTS, start=1):
         for i, suffix in enumerate(("", "_2", "_3", "_4", "_expired"), start=1):
             expired = suffix == "_expired"

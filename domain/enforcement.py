@@ -11,12 +11,16 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, model_validator
 
+from domain.geo import STREETS
 from domain.roles import DEPT_HEAD, LEGAL_REVIEWER, OFFICER, PARTY  # noqa: F401  (re-exported)
 
 LEGAL_CENTER = "legal_center"  # 法制审核中心, a department
 
-ENFORCEMENT_DEPARTMENTS = ("market_reg", "ecology_env", "culture_tourism", "transport",
-                           "agri_rural", "urban_mgmt")
+# "1+5+1": the district's comprehensive enforcement teams (urban management enforces too) and
+# the comprehensive enforcement team of each street and town (街镇综合行政执法队).
+DISTRICT_TEAMS = ("market_reg", "ecology_env", "culture_tourism", "transport", "agri_rural",
+                  "urban_mgmt")
+ENFORCEMENT_DEPARTMENTS = DISTRICT_TEAMS + tuple(STREETS)
 MIN_OFFICERS = 2  # 行政处罚法 Art. 42: at least two officers with enforcement certificates
 
 

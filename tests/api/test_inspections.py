@@ -594,3 +594,29 @@ def test_each_inbox_shows_its_own_tasks_and_only_named_officers_act(api: Api) ->
     refused(api.get(f"/tasks/{task['id']}", unnamed), 403)
     untouched(api, task)
     assert inspection(api, iid)["status"] == "inspecting"
+
+
+def test_a_street_team_leads_a_joint_inspection_with_a_district_team(api: Api) -> None:
+    """"1+5+1": each street and town's comprehensive enforcement team enforces too, with its
+    own certified officers on the roster."""
+    firm, street = enterprise(api, 7), "jiugongmiao"
+    r = api.post("/inspections", f"officer_{street}", json=plan(
+        firm, [(street, "占道经营"), (LEAD, "食品经营许可")]))
+    assert r.status_code == 201, r.text
+    created = r.json()
+    task = open_task(api, f"head_{street}", "inspection", created["id"], "approve_plan")
+    ok(api.act(f"head_{street}", task["id"], "approve"))
+    refused(api.act(f"head_{street}", open_task(api, f"head_{street}", "inspection",
+                                                 created["id"], "invite")["id"], "accept",
+                    officers=[officer(street), officer(street, "expired")]), 422, "过期")
+    for department in (street, LEAD):
+        accept(api, created, department)
+    for department, item in ((street, "占道经营"), (LEAD, "食品经营许可")):
+        task = open_task(api, officer(department), "inspection", created["id"], "inspect")
+        ok(api.act(officer(department), task["id"], "record", findings=[
+            {"item": item, "result": "compliant"}],
+            officers_present=[officer(department), officer(department, 2)]))
+    case = wait_for(lambda: (c := inspection(api, created["id"]))["status"] == "closed" and c,
+                    "the inspection to close")
+    assert case["lead_department"] == street
+    assert {p["department"] for p in case["departments"]} == {street, LEAD}
