@@ -226,6 +226,7 @@ class VisitOutcome(BaseModel):
 
     status: Status
     items: list[ItemResult]
+    departments: list[DepartmentPart] = []  # how the joiner's departments took part
 
 
 class InspectionState(BaseModel):

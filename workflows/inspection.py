@@ -185,6 +185,8 @@ class InspectionWorkflow:
             state.status = outcome.status
             if outcome.items:
                 state.items = outcome.items
+            if outcome.departments:
+                state.departments = outcome.departments
             if outcome.status in TERMINAL:
                 state.closed_at = workflow.now()
                 return
@@ -595,8 +597,10 @@ class InspectionWorkflow:
             for joiner in self.joiners.values():
                 mine = [i for i in state.items if i.inspection_id == joiner.inspection_id
                         or joiner.inspection_id in i.also_for]
+                theirs = {i.department for i in joiner.items}
                 await workflow.get_external_workflow_handle(joiner.workflow_id).signal(
-                    "visit_update", VisitOutcome(status=state.status, items=mine))
+                    "visit_update", VisitOutcome(status=state.status, items=mine, departments=[
+                        p for p in state.departments if p.department in theirs]))
         if state.status != self._lead_told:  # the lead hears of each change of status
             self._lead_told = state.status
             text = f"检查任务 {state.id}（{state.enterprise_name}）：{STATUS_NAMES[state.status]}"

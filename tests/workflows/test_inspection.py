@@ -187,6 +187,8 @@ async def test_two_departments_planning_one_enterprise_go_in_once(
     assert hosted.joined == [joiner_input.id]
     assert followed.merged_into == hosted.id and followed.visit_id == hosted.id
     assert followed.status == "closed"
+    assert {(p.department, p.status) for p in followed.departments} == {
+        ("ecology_env", "accepted"), ("market_reg", "accepted")}
     assert sorted((i.item, i.status) for i in followed.items) == [
         ("噪声排放", "compliant"), ("食品经营许可", "compliant")]
     assert [i.inspection_id for i in hosted.items] == [hosted.id, joiner_input.id]
