@@ -14,6 +14,7 @@ from datetime import date, datetime, time, timedelta
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
+from temporalio.exceptions import ApplicationError
 from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
@@ -100,9 +101,7 @@ class InspectionWorkflow:
             host = await workflow.execute_activity(
                 HOST_OR_JOIN, self._visit_query(), result_type=VisitHost,
                 start_to_close_timeout=VISIT_TIMEOUT)
-            if host.host is not None:
-                await self._follow(host)
-            else:
+            if host.host is None or not await self._follow(host):
                 self.state.visit_id = inp.id
                 await self._invite_phase()
                 if self.state.status != "cancelled":
@@ -160,16 +159,21 @@ class InspectionWorkflow:
 
     # -- 进一次门: merged into another inspection's visit ---------------------------------------
 
-    async def _follow(self, host: VisitHost) -> None:
-        """Hand the items to the host's visit, then follow it to its end."""
+    async def _follow(self, host: VisitHost) -> bool:
+        """Hand the items to the host's visit, then follow it to its end. False: the host is
+        gone (ended by an operator with its visit still open), so this one goes alone."""
         assert host.host and host.host_workflow_id
         inp, state = self.inp, self.state
+        try:
+            await workflow.get_external_workflow_handle(host.host_workflow_id).signal(
+                "join_visit", Joiner(inspection_id=inp.id, workflow_id=state.workflow_id,
+                                     lead_department=inp.lead_department, type=inp.type,
+                                     items=inp.items, created_by=inp.created_by))
+        except ApplicationError as err:
+            workflow.logger.warning("host %s unreachable (%s): inspecting alone", host.host, err)
+            return False
         state.merged_into = state.visit_id = host.host
         self.host_workflow_id = host.host_workflow_id
-        await workflow.get_external_workflow_handle(host.host_workflow_id).signal(
-            "join_visit", Joiner(inspection_id=inp.id, workflow_id=state.workflow_id,
-                                 lead_department=inp.lead_department, type=inp.type,
-                                 items=inp.items, created_by=inp.created_by))
         text = (f"检查任务 {inp.id}（{inp.enterprise.name}）已并入 {host.host} 的联合检查，"
                 "进一次门、查多项事")
         self._tell(DEPT_HEAD, inp.lead_department, None, text, "merged")
@@ -189,7 +193,7 @@ class InspectionWorkflow:
                 state.departments = outcome.departments
             if outcome.status in TERMINAL:
                 state.closed_at = workflow.now()
-                return
+                return True
             await self._save()
 
     @workflow.signal

@@ -11,7 +11,7 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer
 
 from db.engine import get_engine
-from db.models import Notification, Visit, VisitDepartment, VisitOfficer
+from db.models import Notification, Visit, VisitDepartment, VisitJoin, VisitOfficer
 from tests.support import save_history
 from tests.workflows.inspection_support import (
     COMMAND_LEAD,
@@ -344,3 +344,22 @@ async def test_a_check_planned_for_today_goes_ahead_once_everyone_answered(
     await accept_all(handle, ["market_reg"])
     task = await open_task(handle, "inspect", "market_reg")  # no waiting for a date
     assert task.assignee_users == pair("market_reg")
+
+
+async def test_a_host_ended_by_an_operator_leaves_its_joiner_to_go_alone(
+        env: WorkflowEnvironment) -> None:
+    planned = await today(env) + timedelta(days=4)
+    company = enterprise(29)
+    host = await start(env.client, inspection_input(company, planned))
+    await act(host, "approve_plan", head("market_reg"), "approve")
+    await status(host, "inviting")
+    await host.terminate("ended by an operator")
+    joiner = await start(env.client, inspection_input(company, planned, type="complaint",
+                                                      lead="transport",
+                                                      items=[("transport", "运输许可")]))
+    await act(joiner, "approve_plan", head("transport"), "approve")
+    task = await open_task(joiner, "invite", "transport")  # it invites for itself
+    case = await joiner.query(InspectionWorkflow.case)
+    assert case.merged_into is None and case.visit_id == case.id and task.status == "open"
+    with Session(get_engine()) as session:  # it did find the host's open visit first
+        assert session.get(VisitJoin, (host.id.removeprefix("inspection-"), case.id))
