@@ -24,7 +24,7 @@ department, the penalty figures by the case's department (the enforcing one).
 - legal_review_share 法制审核占比: decided cases that passed 法制审核 / decided cases.
 - avg_days_to_decision 立案至决定平均天数: mean calendar days (dates in Asia/Shanghai) from 立案
   to the decision over decided cases, to one decimal.
-Rates are fractions rounded to four places, None when the denominator is zero.
+Rates are fractions rounded to four places, None when the denominator is zero (api.stats.rate).
 """
 
 from collections import defaultdict
@@ -33,6 +33,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlmodel import Session, col, select
 
+from api.stats import rate
 from db.models import InspectionRow, PenaltyCaseRow
 from domain.departments import department_name
 from domain.timefmt import SHANGHAI
@@ -49,10 +50,6 @@ COLUMNS: list[tuple[str, str]] = [
 TOTAL = "合计"
 OTHER_PENALTIES = ("confiscation", "suspension", "revocation")
 CHECKED = ("compliant", "violation")
-
-
-def _rate(part: int, whole: int) -> float | None:
-    return round(part / whole, 4) if whole else None
 
 
 def window(first: date, last: date) -> tuple[datetime, datetime]:
@@ -96,7 +93,7 @@ def figures(inspections: Iterable[InspectionRow], cases: Iterable[PenaltyCaseRow
         "enterprises_visited": len({r.credit_code for r in inspections
                                     if visited(r, hosts_done)}),
         "items_checked": len(items),
-        "violation_share": _rate(sum(1 for i in items if i["status"] == "violation"),
+        "violation_share": rate(sum(1 for i in items if i["status"] == "violation"),
                                  len(items)),
         "penalty_cases": len(cases),
         "not_filed": sum(1 for c in cases if c.status == "not_filed"),
@@ -106,7 +103,7 @@ def figures(inspections: Iterable[InspectionRow], cases: Iterable[PenaltyCaseRow
         "no_penalty": kinds.count("none"),
         "open_cases": sum(1 for c in cases
                           if c.status != "not_filed" and c.decision_type is None),
-        "legal_review_share": _rate(sum(1 for c in decided if c.legal_reviewed), len(decided)),
+        "legal_review_share": rate(sum(1 for c in decided if c.legal_reviewed), len(decided)),
         "avg_days_to_decision": round(sum(days) / len(days), 1) if days else None,
     }
 

@@ -41,7 +41,7 @@ GROUPS: dict[str, Callable[[IncidentRow], str]] = {
 }
 
 
-def _rate(part: int, whole: int) -> float | None:
+def rate(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
@@ -56,17 +56,17 @@ def indicators(rows: Iterable[IncidentRow], now: datetime) -> dict[str, float | 
     return {
         "reported": len(rows),
         "filed": len(filed),
-        "filing_rate": _rate(len(filed), len(rows)),
+        "filing_rate": rate(len(filed), len(rows)),
         "dispatched": len(dispatched),
-        "correct_dispatch_rate": _rate(dispatches - sum(r.returns for r in dispatched),
+        "correct_dispatch_rate": rate(dispatches - sum(r.returns for r in dispatched),
                                        dispatches),
         "closed": len(closed),
-        "closure_rate": _rate(len(closed), len(filed)),
-        "on_time_closure_rate": _rate(sum(1 for r in closed if r.on_time), len(closed)),
-        "effective_closure_rate": _rate(
+        "closure_rate": rate(len(closed), len(filed)),
+        "on_time_closure_rate": rate(sum(1 for r in closed if r.on_time), len(closed)),
+        "effective_closure_rate": rate(
             sum(1 for r in closed if r.evaluation != "unsatisfied"), len(filed)),
-        "rework_rate": _rate(sum(1 for r in handled if r.reworks), len(handled)),
-        "extension_rate": _rate(sum(1 for r in dispatched if r.extensions), len(dispatched)),
+        "rework_rate": rate(sum(1 for r in handled if r.reworks), len(handled)),
+        "extension_rate": rate(sum(1 for r in dispatched if r.extensions), len(dispatched)),
         "avg_handling_hours": round(sum(hours) / len(hours), 2) if hours else None,
         "overdue_open": sum(1 for r in rows if r.status in OPEN_STATUSES and r.current_due_at
                             and r.current_due_at < now),

@@ -108,7 +108,7 @@ class TaskBoard:
         if expires:
             levels = [s for s in levels if s < expire_share]
         shares = sorted({1.0, *levels, *([expire_share] if expires else [])})
-        marks = dict(zip(shares, await self._deadlines(DeadlineRequest(
+        marks = dict(zip(shares, await self.deadlines(DeadlineRequest(
             start=now, limit=limit, shares=shares, cap=cap)), strict=True))
         if expire_at is not None:  # levels from the expiry on never fire
             levels = [s for s in levels if marks[s] < expire_at]
@@ -137,7 +137,7 @@ class TaskBoard:
         deadline did (the grace after the deadline stays what it was)."""
         assert task.limit is not None
         shares = sorted({1.0, *(lv.share for lv in self.escalation.levels[:len(task.ladder)])})
-        marks = dict(zip(shares, await self._deadlines(DeadlineRequest(
+        marks = dict(zip(shares, await self.deadlines(DeadlineRequest(
             start=task.opened_at, limit=task.limit, shares=shares, extra_hours=extra_hours,
             due=due)), strict=True))
         now = workflow.now()
@@ -352,8 +352,9 @@ class TaskBoard:
 
     # -- escalation and expiry -------------------------------------------------------------
 
-    async def _deadlines(self, req: DeadlineRequest) -> list[datetime]:
-        """From the case's own calendar when it reaches far enough (no activity: the same
+    async def deadlines(self, req: DeadlineRequest) -> list[datetime]:
+        """Working-time instants (a task's deadlines, or a process's own, such as a hearing's
+        date). From the case's own calendar when it reaches far enough (no activity: the same
         pure function over data in the history), else from the calendar activity."""
         if self.calendar is not None:
             try:

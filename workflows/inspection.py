@@ -87,7 +87,6 @@ class InspectionWorkflow:
         self.joins: list[Joiner] = []  # Signals from inspections merged into this visit
         self.joiners: dict[str, Joiner] = {}  # those taken in, by inspection id
         self.outcome: VisitOutcome | None = None  # from the host, when merged into its visit
-        self.host_workflow_id: str | None = None
         self._told: str | None = None  # the status joiners last heard
         self._lead_told: str | None = None
         self._recorded_tasks: set[str] = set()
@@ -173,7 +172,6 @@ class InspectionWorkflow:
             workflow.logger.warning("host %s unreachable (%s): inspecting alone", host.host, err)
             return False
         state.merged_into = state.visit_id = host.host
-        self.host_workflow_id = host.host_workflow_id
         text = (f"检查任务 {inp.id}（{inp.enterprise.name}）已并入 {host.host} 的联合检查，"
                 "进一次门、查多项事")
         self._tell(DEPT_HEAD, inp.lead_department, None, text, "merged")

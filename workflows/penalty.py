@@ -52,7 +52,6 @@ with workflow.unsafe.imports_passed_through():
         TaskAction,
     )
     from domain.timefmt import local_text
-    from domain.worktime import OutsideCalendar
     from workflows import stubs
     from workflows.human_tasks import TaskBoard, actor_notice, invalid
 
@@ -285,13 +284,8 @@ class PenaltyCaseWorkflow:
 
     async def _after(self, start: datetime, limit: Limit) -> datetime:
         """`limit` after `start`, from the case's calendar when it reaches far enough."""
-        request = DeadlineRequest(start=start, limit=limit, shares=[1.0])
-        if self.board.calendar is not None:
-            try:
-                return self.board.calendar.deadlines(start, limit, [1.0])[0]
-            except OutsideCalendar:
-                pass
-        return (await stubs.compute_deadlines(request))[0]
+        return (await self.board.deadlines(DeadlineRequest(start=start, limit=limit,
+                                                           shares=[1.0])))[0]
 
     def _about(self) -> str:
         state = self.state

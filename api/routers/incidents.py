@@ -6,11 +6,10 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, HTTPException, Path, Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlmodel import Session, col, select
-from temporalio.client import WorkflowQueryFailedError
-from temporalio.service import RPCError, RPCStatusCode
 
 from api.deps import CurrentUser, SessionDep, TemporalDep, actor_of
 from api.errors import responses
+from api.live import live_view
 from api.localtime import LocalTime
 from api.reporting import Submission, submit
 from api.routers.tasks import Completion, TaskOut, case_view, precheck, task_out
@@ -393,27 +392,17 @@ async def get_incident(case_id: CaseId, user: CurrentUser, client: TemporalDep,
     `IncidentView` for staff; `PublicIncidentView` for a reporter, its public facts and their
     own reports only. A case past Temporal's retention comes from the projection, marked
     `archived`."""
-    handle = client.get_workflow_handle(workflow_id_for(case_id))
-    try:
-        view = await handle.query(IncidentWorkflow.view)  # one query: state and tasks agree
-        state, tasks = view.case, view.tasks
-    except RPCError as err:
-        if err.status not in (RPCStatusCode.NOT_FOUND, RPCStatusCode.INVALID_ARGUMENT):
-            raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE,
-                                "the case's workflow cannot be read now") from err
-        # Past Temporal's retention only the projection is left: show that, marked so.
+    view = await live_view(client, workflow_id_for(case_id), IncidentWorkflow.view)
+    if view is None:  # past Temporal's retention only the projection is left: that, marked so
         row = session.get(IncidentRow, case_id)
         if row is None:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, "no such case") from err
+            raise HTTPException(status.HTTP_404_NOT_FOUND, "no such case")
         reporters = set(session.exec(select(IncidentReporter.username).where(
             IncidentReporter.case_id == case_id)).all()) | {row.reporter}
         if not visible_to(user, reporters):
-            raise HTTPException(status.HTTP_403_FORBIDDEN,
-                                "you may only follow your own reports") from err
+            raise HTTPException(status.HTTP_403_FORBIDDEN, "you may only follow your own reports")
         return archived_row(row, user)
-    except WorkflowQueryFailedError as err:
-        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE,
-                            "the case's workflow cannot be read now") from err
+    state, tasks = view.case, view.tasks
     if not visible_to(user, set(state.reporters) | {state.reporter}):
         raise HTTPException(status.HTTP_403_FORBIDDEN, "you may only follow your own reports")
     if reporter_only(user):

@@ -35,7 +35,6 @@ from domain.inspection import (
     InspectionState,
     InspectionType,
     Item,
-    ItemResult,
     Status,
     workflow_id_for,
 )
@@ -81,10 +80,6 @@ class InspectionCreated(BaseModel):
     id: str
     workflow_id: str
     status: Status
-
-
-class ItemView(ItemResult):
-    pass
 
 
 class InspectionView(InspectionState):

@@ -14,12 +14,12 @@ from fastapi import APIRouter, HTTPException, Path, Query, status
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 from sqlalchemy import false
 from sqlmodel import Session, col, select
-from temporalio.client import WorkflowQueryFailedError
 from temporalio.exceptions import WorkflowAlreadyStartedError
-from temporalio.service import RPCError, RPCStatusCode
+from temporalio.service import RPCError
 
 from api.deps import CurrentUser, SessionDep, TemporalDep, actor_of
 from api.errors import responses
+from api.live import live_view
 from api.localtime import LocalTime
 from api.policy import penalty_policy
 from api.reporting import new_case_id
@@ -353,22 +353,15 @@ async def get_case(case_id: CaseId, user: CurrentUser, session: SessionDep,
     while a fine is unpaid: `PenaltyCaseView` for staff, `PartyPenaltyCaseView` for the
     enterprise. A case past Temporal's retention comes from the projection, `archived`."""
     session.close()  # don't hold a connection while the workflow answers
-    handle = client.get_workflow_handle(workflow_id_for(case_id))
-    archived = False
-    try:
-        found = await handle.query(PenaltyCaseWorkflow.view)  # one query: case and tasks agree
+    found = await live_view(client, workflow_id_for(case_id), PenaltyCaseWorkflow.view)
+    archived = found is None
+    if found is not None:
         case, tasks = found.case, found.tasks
-    except RPCError as err:
-        if err.status not in (RPCStatusCode.NOT_FOUND, RPCStatusCode.INVALID_ARGUMENT):
-            raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE,
-                                "the case's workflow cannot be read now") from err
+    else:  # past Temporal's retention: the projection, marked `archived`
         row = session.get(PenaltyCaseRow, case_id)
         if row is None or not row.state:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, "no such case") from err
-        case, tasks, archived = PenaltyState.model_validate(row.state), [], True
-    except WorkflowQueryFailedError as err:
-        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE,
-                            "the case's workflow cannot be read now") from err
+            raise HTTPException(status.HTTP_404_NOT_FOUND, "no such case")
+        case, tasks = PenaltyState.model_validate(row.state), []
     if not may_read(session, user, case):
         raise HTTPException(status.HTTP_403_FORBIDDEN, "this case is not yours to see")
     return view(user, case, tasks, archived)
