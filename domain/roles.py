@@ -12,9 +12,17 @@ ADMIN = "admin"
 SERVICE = "service"  # machine accounts (AI cameras, the city platform)
 PARTY = "party"  # an enterprise's own account (行政相对人), for its inspections and penalty cases
 LEGAL_REVIEWER = "legal_reviewer"  # 法制审核中心 reviewer
+# Community staff and volunteers: their `department` is their community's code (a 社区 is the
+# unit they work in, under its street or town), so tasks, inboxes and ladders need nothing new.
+GRID_WORKER = "grid_worker"  # 网格员
+BUILDING_LEADER = "building_leader"  # 楼栋长
+COMMUNITY_WORKER = "community_worker"  # 社区工作者, the community's 人民调解员
+PROPERTY = "property"  # 物业服务企业
+VOLUNTEER = "volunteer"  # 志愿者 (the 爱宠 persuasion team)
+COMMUNITY_ROLES = (GRID_WORKER, BUILDING_LEADER, COMMUNITY_WORKER, PROPERTY, VOLUNTEER)
 
 ROLES = (CITIZEN, INSPECTOR, INTAKE, DISPATCHER, OFFICER, DEPT_HEAD, COMMAND_LEAD, AUDITOR, ADMIN,
-         SERVICE, PARTY, LEGAL_REVIEWER)
+         SERVICE, PARTY, LEGAL_REVIEWER, *COMMUNITY_ROLES)
 
 # Callers outside the government (citizens, machine accounts, enterprises): they see only what
 # they reported or what concerns them (and their own tasks), never the staff's view.
