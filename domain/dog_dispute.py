@@ -127,11 +127,14 @@ def opening(inp: DogDisputeInput) -> tuple[Tier, str | None]:
     if inp.behaviour.direct_to_law or inp.dog_banned:
         return "legal", (f"涉及{inp.behaviour.name}（禁养或未登记犬只），"
                          f"由{inp.behaviour.legal_handler}依法处理")
-    if inp.prior is not None and inp.prior.ended_tier != "self_discipline":
-        return inp.prior.ended_tier, (
-            f"该养犬人90日内同类纠纷（{inp.prior.id}）已在{TIER_NAMES[inp.prior.ended_tier]}层级结束，"
-            f"本案从{TIER_NAMES[inp.prior.ended_tier]}层级开始")
+    if inp.prior is not None:
+        return inp.prior.ended_tier, prior_reason(inp.prior, inp.policy.recurrence_days)
     return "self_discipline", None
+
+
+def prior_reason(prior: Prior, days: int) -> str:
+    tier = TIER_NAMES[prior.ended_tier]
+    return f"该养犬人{days}日内同类纠纷（{prior.id}）已在{tier}层级结束，本案从{tier}层级开始"
 
 
 class Visit(BaseModel):
