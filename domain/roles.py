@@ -24,6 +24,12 @@ COMMUNITY_ROLES = (GRID_WORKER, BUILDING_LEADER, COMMUNITY_WORKER, PROPERTY, VOL
 ROLES = (CITIZEN, INSPECTOR, INTAKE, DISPATCHER, OFFICER, DEPT_HEAD, COMMAND_LEAD, AUDITOR, ADMIN,
          SERVICE, PARTY, LEGAL_REVIEWER, *COMMUNITY_ROLES)
 
+# The district's own staff: they read every incident. Anyone else (citizens, enterprises,
+# community staff, property companies and volunteers, and roles added later) sees only what
+# they reported or what is addressed to them, unless a process says otherwise.
+DISTRICT_STAFF = (INSPECTOR, INTAKE, DISPATCHER, OFFICER, DEPT_HEAD, COMMAND_LEAD, AUDITOR, ADMIN,
+                  LEGAL_REVIEWER)
+
 # Callers outside the government (citizens, machine accounts, enterprises): they see only what
 # they reported or what concerns them (and their own tasks), never the staff's view.
 REPORTER_ROLES = (CITIZEN, SERVICE, PARTY)

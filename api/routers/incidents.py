@@ -16,6 +16,7 @@ from api.routers.tasks import Completion, TaskOut, case_view, precheck, task_out
 from api.stats import table
 from api.tables import MEDIA, export
 from db.models import Category, IncidentReporter, IncidentRow, User
+from domain.departments import DEPARTMENTS
 from domain.incident import (
     OPEN_STATUSES,
     PROCESS,
@@ -38,7 +39,7 @@ from domain.limits import (
     Text,
     within_reach,
 )
-from domain.roles import REPORTER_ROLES, allowed_source
+from domain.roles import DISTRICT_STAFF, allowed_source
 from domain.tasks import Task
 from domain.timefmt import SHANGHAI
 from workflows.incident import IncidentWorkflow
@@ -265,7 +266,11 @@ def visible_to(user: CurrentUser, reporters: set[str]) -> bool:
 
 
 def reporter_only(user: CurrentUser) -> bool:
-    return user.role in REPORTER_ROLES
+    """Anyone but the district's staff: a community's head (a dept_head whose unit is a
+    community) is not district staff either."""
+    staff = user.role in DISTRICT_STAFF and (user.department is None
+                                             or user.department in DEPARTMENTS)
+    return not staff
 
 
 def public_row(row: IncidentRow, username: str) -> PublicIncidentRow:
