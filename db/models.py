@@ -321,3 +321,76 @@ class VisitJoin(SQLModel, table=True):
     __tablename__ = "visit_join"
     visit_id: str = Field(primary_key=True, max_length=64)
     inspection_id: str = Field(primary_key=True, max_length=64)
+
+
+# -- dog disputes: 文明养犬 (docs/dog_disputes.md) -------------------------------------------
+
+
+class CommunityRow(SQLModel, table=True):
+    """A community (社区), under its street or town (data/communities.json)."""
+
+    __tablename__ = "community"
+    code: str = Field(primary_key=True, max_length=40)
+    name: str
+    street: str = Field(index=True)  # the street's or town's department code
+
+
+class BuildingRow(SQLModel, table=True):
+    __tablename__ = "building"
+    id: str = Field(primary_key=True, max_length=64)  # "<community>-<n>", e.g. baijiayuan-3
+    community: str = Field(index=True)
+    name: str  # as people say it: 3栋
+
+
+class ResidentRow(SQLModel, table=True):
+    """A resident's contact details: personal data, masked by the API, never in a workflow."""
+
+    __tablename__ = "resident"
+    username: str = Field(primary_key=True, max_length=64)
+    community: str = Field(index=True)
+    building: str | None = None
+    room: str | None = None
+    phone: str | None = None
+
+
+class DogRow(SQLModel, table=True):
+    """The dog registry (养犬登记), by registration number (登记证号)."""
+
+    __tablename__ = "dog"
+    dog_id: str = Field(primary_key=True, max_length=40)
+    owner: str = Field(index=True)  # the resident's username
+    community: str = Field(index=True)
+    name: str | None = None
+    breed: str
+    banned: bool = False  # a breed the regulation bans (禁养犬)
+    vaccinated_on: date | None = None  # the last rabies vaccination
+    registered_on: date | None = None  # None: never registered
+
+
+class DogDisputeRow(SQLModel, table=True):
+    """Projection of a dog dispute, for lists, the community's view and recurrence."""
+
+    __tablename__ = "dog_dispute"
+    id: str = Field(primary_key=True, max_length=64)
+    workflow_id: str = Field(unique=True)
+    status: str = Field(index=True)
+    tier: str = Field(index=True)
+    community: str = Field(index=True)
+    street: str = Field(index=True)
+    behaviour: int = Field(index=True)
+    dog_id: str | None = None
+    owner: str | None = Field(default=None, index=True)
+    reporter: str = Field(index=True)
+    urgent: bool = False
+    started_tier: str
+    ended_tier: str | None = Field(default=None, index=True)
+    result: str | None = None  # the last outcome's result
+    path: list[str] = Field(default_factory=list, sa_column=Column(JSON))  # tiers visited
+    reported_at: datetime | None = utc_column(index=True)
+    resolved_at: datetime | None = utc_column()
+    closed_at: datetime | None = utc_column()
+    current_due_at: datetime | None = utc_column()
+    recurrences: int = 0
+    prior_id: str | None = None
+    state: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))  # the last view
+    version: int = 0

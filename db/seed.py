@@ -1,43 +1,61 @@
-"""Seed data: the category catalogue (always), the demo users, the demo Open311 key and the
-enforcement reference data (`make up` only).
+"""Seed data: the category catalogue and the communities (always), the demo users, the demo
+Open311 key, the enforcement reference data and the dog registry (`make up` only).
 
-    python -m db.seed            # catalogue
-    python -m db.seed --demo     # catalogue, demo users (password `demo`), Open311 key,
-                                 # demo enterprises and enforcement officers
+    python -m db.seed            # catalogue, communities and their buildings
+    python -m db.seed --demo     # the same, demo users (password `demo`), Open311 key,
+                                 # demo enterprises and enforcement officers,
+                                 # community staff, residents and their dogs
 """
 
 import hashlib
 import json
 import sys
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from itertools import chain
 from pathlib import Path
+from typing import NamedTuple
 
-from sqlmodel import Session, select
+from sqlmodel import Session, SQLModel, select
 
 from config import ROOT
 from db.engine import get_engine
-from db.models import ApiKey, Category, EnforcementOfficerRow, EnterpriseRow, User
+from db.models import (
+    ApiKey,
+    BuildingRow,
+    Category,
+    CommunityRow,
+    DogRow,
+    EnforcementOfficerRow,
+    EnterpriseRow,
+    ResidentRow,
+    User,
+)
 from domain.credit_code import CHARSET, make_code
 from domain.departments import DEPARTMENTS
 from domain.enforcement import ENFORCEMENT_DEPARTMENTS, LEGAL_CENTER
 from domain.roles import (
     ADMIN,
     AUDITOR,
+    BUILDING_LEADER,
     CITIZEN,
     COMMAND_LEAD,
+    COMMUNITY_WORKER,
     DEPT_HEAD,
     DISPATCHER,
+    GRID_WORKER,
     INSPECTOR,
     INTAKE,
     LEGAL_REVIEWER,
     OFFICER,
     PARTY,
+    PROPERTY,
     SERVICE,
+    VOLUNTEER,
 )
 from security import hash_api_key, hash_password
 
 CATALOGUE = ROOT / "data" / "categories.json"
+COMMUNITIES = ROOT / "data" / "communities.json"
 DEMO_PASSWORD = "demo"
 DEMO_OPEN311_KEY = "demo-open311-key"
 
@@ -224,15 +242,151 @@ def seed_enforcement(session: Session) -> int:
     return added
 
 
+# -- communities and the dog registry (docs/dog_disputes.md) ---------------------------------
+
+
+def building_id(community: str, n: int) -> str:
+    """The n-th (1-based) building of a community in data/communities.json."""
+    return f"{community}-{n}"
+
+
+def seed_communities(session: Session, path: Path = COMMUNITIES) -> int:
+    """Reference data, like the catalogue: every community and its buildings (merged)."""
+    rows = json.loads(path.read_text(encoding="utf-8"))
+    for row in rows:
+        if row["code"] in DEPARTMENTS:  # a community's staff have its code as department
+            raise ValueError(f"{path}: community code {row['code']!r} is a department's")
+        if row["street"] not in DEPARTMENTS:
+            raise ValueError(f"{path}: {row['code']}: unknown street {row['street']!r}")
+        session.merge(CommunityRow(code=row["code"], name=row["name"], street=row["street"]))
+        for n, name in enumerate(row["buildings"], start=1):
+            session.merge(BuildingRow(id=building_id(row["code"], n), community=row["code"],
+                                      name=name))
+    session.commit()
+    return len(rows)
+
+
+DOG_COMMUNITIES = ("baijiayuan", "rongcheng")  # the demo's communities, each fully staffed
+# role, username prefix (`<prefix>_<community>`), title; then each community's people's names.
+COMMUNITY_STAFF = (
+    (GRID_WORKER, "grid", "网格员"),
+    (BUILDING_LEADER, "leader", "楼栋长"),
+    (COMMUNITY_WORKER, "mediator", "人民调解员"),
+    (PROPERTY, "property", "物业"),
+    (VOLUNTEER, "volunteer", "爱宠志愿者"),
+    (DEPT_HEAD, "head", "党委书记"),
+)
+STAFF_NAMES = {
+    "baijiayuan": ("周敏", "何大爷", "刘小琴", "百佳园物业服务中心", "小黄", "陈建华"),
+    "rongcheng": ("杨帆", "罗师傅", "唐静", "融城物业服务中心", "小吴", "李秀英"),
+}
+
+
+class DemoResident(NamedTuple):
+    username: str
+    display_name: str
+    community: str
+    building: int  # 1-based, into the community's buildings
+    room: str
+    phone: str
+
+
+DEMO_RESIDENTS = (
+    DemoResident("dog_owner_1", "养犬人张先生", "baijiayuan", 3, "2-3", "13800000001"),
+    DemoResident("dog_owner_2", "养犬人李女士", "baijiayuan", 5, "6-1", "13800000002"),
+    DemoResident("resident_baijiayuan", "百佳园居民陈阿姨", "baijiayuan", 3, "3-3",
+                 "13800000003"),
+    DemoResident("dog_owner_3", "养犬人刘先生", "rongcheng", 2, "11-4", "13800000004"),
+    DemoResident("resident_rongcheng", "融城居民赵女士", "rongcheng", 2, "10-4", "13800000005"),
+)
+
+
+class DemoDog(NamedTuple):
+    dog_id: str
+    owner: str
+    community: str
+    name: str
+    breed: str
+    banned: bool
+    registered_on: date | None
+    vaccinated_days_ago: int | None  # from the day of seeding: today's demo stays true
+
+
+# Registration numbers (登记证号): CQ, 104 (of Dadukou's area code 500104), the year, a serial.
+# A banned dog cannot be registered, so its id is a record number (NR: not registered).
+DOG_VACCINATED = "CQ104-2024-00001"  # dog_owner_1: registered, vaccinated
+DOG_VACCINE_LAPSED = "CQ104-2023-00002"  # dog_owner_2: registered, last vaccinated > 1 year ago
+DOG_RONGCHENG = "CQ104-2025-00003"  # dog_owner_3 at 融城
+DOG_BANNED = "CQ104-NR-00001"  # dog_owner_2: a banned breed, never registered
+DEMO_DOGS = (
+    DemoDog(DOG_VACCINATED, "dog_owner_1", "baijiayuan", "豆豆", "柯基犬", False,
+            date(2024, 3, 15), 60),
+    DemoDog(DOG_VACCINE_LAPSED, "dog_owner_2", "baijiayuan", "旺财", "中华田园犬", False,
+            date(2023, 8, 1), 400),
+    DemoDog(DOG_RONGCHENG, "dog_owner_3", "rongcheng", "球球", "泰迪犬", False,
+            date(2025, 5, 20), 120),
+    DemoDog(DOG_BANNED, "dog_owner_2", "baijiayuan", "大黑", "比特犬", True, None, None),
+)
+
+
+def seed_dogs(session: Session, today: date | None = None) -> int:
+    """Add the demo communities' staff, residents (with contact details) and dogs: whatever
+    is missing. Needs seed_communities first. Returns the rows added."""
+    today = today or datetime.now(UTC).date()
+    added = 0
+    password_hash: str | None = None
+
+    def add(row: SQLModel, key: str) -> None:
+        nonlocal added
+        if session.get(type(row), key) is None:
+            session.add(row)
+            added += 1
+
+    def add_user(**spec: str | None) -> None:
+        nonlocal added, password_hash
+        if session.get(User, spec["username"]) is None:
+            # One argon2 hash for all, made only when a user is missing (~150 ms each).
+            password_hash = password_hash or hash_password(DEMO_PASSWORD)
+            session.add(User(**spec, password_hash=password_hash))
+            added += 1
+
+    for code in DOG_COMMUNITIES:
+        community = session.get(CommunityRow, code)
+        if community is None:
+            raise ValueError(f"community {code!r} missing: run seed_communities first")
+        for (role, prefix, title), name in zip(COMMUNITY_STAFF, STAFF_NAMES[code], strict=True):
+            # The property company signs in as itself; people by title and name.
+            display = name if role == PROPERTY else f"{community.name}{title}{name}"
+            add_user(username=f"{prefix}_{code}", display_name=display, role=role,
+                     department=code)
+    for r in DEMO_RESIDENTS:
+        add_user(username=r.username, display_name=r.display_name, role=CITIZEN,
+                 department=None)
+        building = session.get(BuildingRow, building_id(r.community, r.building))
+        add(ResidentRow(username=r.username, community=r.community,
+                        building=building.name if building else None, room=r.room,
+                        phone=r.phone), r.username)
+    for d in DEMO_DOGS:
+        vaccinated = (today - timedelta(days=d.vaccinated_days_ago)
+                      if d.vaccinated_days_ago is not None else None)
+        add(DogRow(dog_id=d.dog_id, owner=d.owner, community=d.community, name=d.name,
+                   breed=d.breed, banned=d.banned, vaccinated_on=vaccinated,
+                   registered_on=d.registered_on), d.dog_id)
+    session.commit()
+    return added
+
+
 def main(argv: list[str]) -> None:
     with Session(get_engine()) as session:
         print(f"catalogue: {seed_categories(session)} categories")
+        print(f"communities: {seed_communities(session)}")
         if "--demo" in argv:
             print(f"demo users: {seed_demo_users(session)} added (password {DEMO_PASSWORD!r})")
             added = seed_demo_open311_key(session)
             print(f"demo Open311 key {DEMO_OPEN311_KEY!r}: {'added' if added else 'present'}")
             print(f"enforcement: {seed_enforcement(session)} enterprises, officers and users "
                   "added")
+            print(f"dogs: {seed_dogs(session)} community staff, residents and dogs added")
 
 
 if __name__ == "__main__":

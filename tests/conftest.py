@@ -26,8 +26,10 @@ from config import ROOT, get_settings  # noqa: E402
 from db.engine import get_engine  # noqa: E402
 from db.seed import (  # noqa: E402
     seed_categories,
+    seed_communities,
     seed_demo_open311_key,
     seed_demo_users,
+    seed_dogs,
     seed_enforcement,
 )
 from scripts import stack  # noqa: E402
@@ -49,6 +51,8 @@ def reset_database() -> None:
         seed_demo_users(session)
         seed_demo_open311_key(session)
         seed_enforcement(session)
+        seed_communities(session)
+        seed_dogs(session)
 
 
 @pytest.fixture(scope="session")
