@@ -333,12 +333,13 @@ class DogDisputeWorkflow:
             state.status = "closed"
             self._tell_parties(f"{self._about()}回访正常，已结案。", "closed")
             return
-        # Reopen where it ended: the same tier works on it again.
+        # Reopen where it ended: the same tier works on it again (`outcomes` keeps the story).
+        tier = state.ended_tier
         state.recurrences += 1
-        state.resolved_at = state.follow_up_at = None
-        if state.ended_tier == "self_discipline":
+        state.ended_tier = state.resolved_at = state.follow_up_at = None
+        if tier == "self_discipline":
             state.owner_answer = state.correction = state.confirmation = None
-        self._to_tier(state.ended_tier, f"回访发现问题复发：{task.comment}")
+        self._to_tier(tier, f"回访发现问题复发：{task.comment}")
 
     # -- transitions ------------------------------------------------------------------------
 

@@ -77,10 +77,22 @@ def _describe_inspection(inp: dict[str, Any]) -> tuple[dict[str, Any] | None, di
     return inp.get("created_by"), detail
 
 
+def _describe_dog_dispute(inp: dict[str, Any]) -> tuple[dict[str, Any] | None, dict[str, Any]]:
+    # Usernames only: contact details never enter a dispute's history.
+    detail = {k: inp.get(k) for k in ("id", "community", "place", "description", "dog_id",
+                                       "owner", "urgent") if inp.get(k)}
+    behaviour = inp.get("behaviour") or {}
+    if behaviour:
+        detail["behaviour"] = f"{behaviour.get('code')} {behaviour.get('name')}"
+    return inp.get("reporter"), detail
+
+
 def _builtin() -> None:
+    from domain.dog_dispute import DECISION_DATA as DOG_DATA
     from domain.incident import DECISION_DATA
     from domain.inspection import DECISION_DATA as INSPECTION_DATA
     from domain.penalty import DECISION_DATA as PENALTY_DATA
+    from workflows.dog_dispute import DogDisputeWorkflow
     from workflows.incident import IncidentWorkflow
     from workflows.inspection import InspectionWorkflow
     from workflows.penalty import PenaltyCaseWorkflow
@@ -96,6 +108,10 @@ def _builtin() -> None:
                      id_prefix="inspection-",
                      activities=("activities.inspection", "activities.visits"),
                      data_models=INSPECTION_DATA, describe_start=_describe_inspection))
+    register(Process(name="dog_dispute", label="文明养犬纠纷 自律·共律·法律",
+                     workflow=DogDisputeWorkflow, id_prefix="dog-dispute-",
+                     activities=("activities.dog_dispute",), data_models=DOG_DATA,
+                     describe_start=_describe_dog_dispute))
 
 
 def processes() -> dict[str, Process]:
