@@ -259,7 +259,12 @@ class DogDisputeWorkflow:
                            f"consent:{len(state.path)}")
         await self._save()
 
+        def record(task: Task) -> None:
+            m.consents[task.assignee_user or ""] = {
+                "done": task.decision or "", "expired": "silent", "cancelled": "moot"}[task.status]
+
         async def answered(task: Task) -> None:
+            record(task)
             if task.decision == "refuse":  # no mediation: the other answers are moot
                 for other in tasks:
                     self.board.cancel(other)
@@ -267,9 +272,7 @@ class DogDisputeWorkflow:
         closed = await self.board.wait_for(tasks, need=len(tasks), on_each=answered)
         self._check_ended()
         for task in closed:
-            party = task.assignee_user or ""
-            m.consents[party] = {"done": task.decision or "", "expired": "silent",
-                                 "cancelled": "moot"}[task.status]
+            record(task)
         return all(c == "agree" for c in m.consents.values())
 
     # -- 法律 -------------------------------------------------------------------------------
