@@ -25,6 +25,9 @@ ROLE_USERS = {
     "dispatcher": "dispatcher", "officer": "officer_urban_mgmt", "dept_head": "head_urban_mgmt",
     "command_lead": "command_lead", "auditor": "auditor", "admin": "admin",
     "service": "ai_camera", "party": "party_1", "legal_reviewer": "legal_reviewer",
+    "grid_worker": "grid_baijiayuan", "building_leader": "leader_baijiayuan",
+    "community_worker": "mediator_baijiayuan", "property": "property_baijiayuan",
+    "volunteer": "volunteer_baijiayuan",
 }
 CHECKS = ("not_a_server_error,status_code_conformance,content_type_conformance,"
           "response_schema_conformance")
