@@ -60,9 +60,9 @@ def test_archived_cases_keep_each_readers_view() -> None:
                       reporter="citizen", category_code="SJ0101", category_name="暴露垃圾",
                       description="门口 13800138000", address="幸福路7号", lat=29.4, lng=106.4,
                       reported_at=now)
-    staff = SimpleNamespace(role="dispatcher", username="dispatcher")
-    own = SimpleNamespace(role="citizen", username="citizen")
-    joined = SimpleNamespace(role="service", username="ai_camera")
+    staff = SimpleNamespace(role="dispatcher", username="dispatcher", department=None)
+    own = SimpleNamespace(role="citizen", username="citizen", department=None)
+    joined = SimpleNamespace(role="service", username="ai_camera", department=None)
 
     out = incidents.archived_row(row, staff)
     assert isinstance(out, ArchivedIncident) and out.reporter == "citizen"
