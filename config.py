@@ -63,6 +63,23 @@ class Settings(BaseSettings):
     penalty_payment_days: int = 15
     penalty_hearing_fine: float = 100_000
     penalty_major_fine: float = 100_000
+    # Dog disputes (文明养犬): the residents' windows (自律 correction, the reporter's
+    # confirmation), the staff tasks' limits, and spans in calendar days: mediation
+    # (人民调解), the 司法确认 window (人民调解法第三十三条), resolution to follow-up, and how far
+    # back an earlier dispute of the same owner and behaviour counts (domain.dog_dispute).
+    dog_correct_window: str = "3 calendar_days"
+    dog_confirm_window: str = "3 calendar_days"
+    dog_identify_limit: str = "2 working_days"
+    dog_schedule_limit: str = "3 working_days"
+    dog_decide_limit: str = "2 working_days"
+    dog_record_limit: str = "1 working_days"
+    dog_performance_limit: str = "3 working_days"
+    dog_enforce_limit: str = "5 working_days"
+    dog_follow_up_limit: str = "3 working_days"
+    dog_mediation_days: int = 30
+    dog_judicial_days: int = 30
+    dog_follow_up_days: int = 30
+    dog_recurrence_days: int = 90
 
 
 @lru_cache

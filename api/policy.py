@@ -1,9 +1,10 @@
-"""The incident policy each new case is started with, read from configuration."""
+"""The policy each new case of a process is started with, read from configuration."""
 
 from datetime import datetime
 
 from activities.calendar import calendar_snapshot
 from config import get_settings
+from domain.dog_dispute import DogPolicy
 from domain.incident import IncidentPolicy
 from domain.inspection import InspectionPolicy
 from domain.ladder import command_ladder
@@ -64,4 +65,21 @@ def penalty_policy() -> PenaltyPolicy:
         revise_limit=Limit.parse(s.penalty_revise_limit),
         decision_days=s.penalty_decision_days, payment_days=s.penalty_payment_days,
         hearing_fine=s.penalty_hearing_fine, major_fine=s.penalty_major_fine,
+        escalation=command_ladder(ladder_shares()), calendar=today_calendar())
+
+
+def dog_policy() -> DogPolicy:
+    s = get_settings()
+    return DogPolicy(
+        identify_limit=Limit.parse(s.dog_identify_limit),
+        correct_window=Limit.parse(s.dog_correct_window),
+        confirm_window=Limit.parse(s.dog_confirm_window),
+        schedule_limit=Limit.parse(s.dog_schedule_limit),
+        decide_limit=Limit.parse(s.dog_decide_limit),
+        record_limit=Limit.parse(s.dog_record_limit),
+        performance_limit=Limit.parse(s.dog_performance_limit),
+        enforce_limit=Limit.parse(s.dog_enforce_limit),
+        follow_up_limit=Limit.parse(s.dog_follow_up_limit),
+        mediation_days=s.dog_mediation_days, judicial_days=s.dog_judicial_days,
+        follow_up_days=s.dog_follow_up_days, recurrence_days=s.dog_recurrence_days,
         escalation=command_ladder(ladder_shares()), calendar=today_calendar())
