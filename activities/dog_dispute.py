@@ -41,21 +41,27 @@ def _ended_at(row: DogDisputeRow) -> datetime | None:
     return max(times) if times else None
 
 
-@activity.defn(name="prior_dispute")
-def prior_dispute(q: PriorQuery) -> Prior | None:
+def find_prior(session: Session, q: PriorQuery) -> Prior | None:
     """The most recent other dispute of the same owner, behaviour and community that ended at
-    a tier on or after `since`: a new one starts at that tier (the recurrence rule)."""
-    with Session(get_engine()) as session:
-        rows = session.exec(select(DogDisputeRow).where(
-            DogDisputeRow.owner == q.owner, DogDisputeRow.behaviour == q.behaviour,
-            DogDisputeRow.community == q.community, DogDisputeRow.id != q.exclude_id,
-            col(DogDisputeRow.ended_tier).is_not(None),
-            # the later of the two is >= since exactly when either is
-            or_(col(DogDisputeRow.resolved_at) >= q.since,
-                col(DogDisputeRow.closed_at) >= q.since))).all()
+    a tier on or after `since`: a new one starts at that tier (the recurrence rule). The API
+    asks too, when the owner is known at the report."""
+    rows = session.exec(select(DogDisputeRow).where(
+        DogDisputeRow.owner == q.owner, DogDisputeRow.behaviour == q.behaviour,
+        DogDisputeRow.community == q.community, DogDisputeRow.id != q.exclude_id,
+        col(DogDisputeRow.ended_tier).is_not(None),
+        # the later of the two is >= since exactly when either is
+        or_(col(DogDisputeRow.resolved_at) >= q.since,
+            col(DogDisputeRow.closed_at) >= q.since))).all()
     ended = [(at, row) for row in rows if (at := _ended_at(row)) is not None]
     if not ended:
         return None
     # Ties go to the greater id, so the answer never depends on the order rows come back in.
     at, row = max(ended, key=lambda pair: (pair[0], pair[1].id))
     return Prior.model_validate({"id": row.id, "ended_tier": row.ended_tier, "ended_at": at})
+
+
+@activity.defn(name="prior_dispute")
+def prior_dispute(q: PriorQuery) -> Prior | None:
+    """`find_prior`, for a case whose owner the grid worker has just identified."""
+    with Session(get_engine()) as session:
+        return find_prior(session, q)
