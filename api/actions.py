@@ -28,10 +28,10 @@ UPDATE_TIMEOUT = timedelta(seconds=60)
 
 
 async def send_update(client: Client, workflow_id: str, update: str, arg: Any,
-                      result_type: type[T], known: bool = True) -> T:
+                      result_type: type[T], known: bool = True, missing: str = "no such task") -> T:
     """Run an Update of the workflow; a validator's rejection becomes 403/404/409/422, and
     nothing is written. `known`: the case is known to exist (else a missing workflow is a
-    404, not a 409)."""
+    404 saying `missing`, not a 409)."""
     handle = client.get_workflow_handle(workflow_id)
     try:
         return await handle.execute_update(update, arg, result_type=result_type,
@@ -44,7 +44,7 @@ async def send_update(client: Client, workflow_id: str, update: str, arg: Any,
         raise HTTPException(status.HTTP_409_CONFLICT, "the action could not be applied") from err
     except RPCError as err:
         if err.status == RPCStatusCode.NOT_FOUND and not known:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, "no such task") from err
+            raise HTTPException(status.HTTP_404_NOT_FOUND, missing) from err
         if err.status in (RPCStatusCode.NOT_FOUND, RPCStatusCode.FAILED_PRECONDITION):
             raise HTTPException(status.HTTP_409_CONFLICT,
                                 "the case is no longer running; the task is closed") from err

@@ -429,7 +429,7 @@ def reporter_case(user: User, case: dict[str, Any]) -> dict[str, Any]:
 
 
 @precheck(PROCESS)
-def check_category(session: Session, body: Completion) -> None:
+def check_category(session: Session, body: Completion, _workflow_id: str) -> None:
     """A category corrected at filing must be in the catalogue (the workflow cannot look)."""
     code = body.data.get("category_code") if body.decision == "accept" else None
     if code is not None and (not isinstance(code, str) or session.get(Category, code) is None):

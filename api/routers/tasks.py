@@ -47,11 +47,12 @@ def _per_process(table: dict[str, Any]) -> Callable[[str], Callable[[Hook], Hook
     return for_process
 
 
-Precheck = Callable[[Session, "Completion"], None]
+Precheck = Callable[[Session, "Completion", str], None]  # (session, body, workflow id)
 CaseView = Callable[[User, dict[str, Any]], dict[str, Any]]
 _PRECHECKS: dict[str, Precheck] = {}
 _CASE_VIEWS: dict[str, CaseView] = {}
-# A check that needs the database, run before an action of the process is sent.
+# A check that needs the database, run before an action of the process is sent; it gets the
+# task's workflow id, so it can read the case's row (the task row may not be projected yet).
 precheck = _per_process(_PRECHECKS)
 # How an action's answer shows the process's case to a reporter (staff see it whole);
 # without one a reporter sees only its id and status.
@@ -232,7 +233,7 @@ async def complete(body: Completion, user: CurrentUser, session: SessionDep,
         raise HTTPException(status.HTTP_409_CONFLICT, f"任务已关闭 (task is {row.status})")
     check = _PRECHECKS.get(process.name)
     if check is not None:
-        check(session, body)
+        check(session, body, workflow_id)
     session.close()  # don't hold a connection while the workflow works
     action = TaskAction(task_id=task_id, decision=body.decision, comment=body.comment,
                         data=body.data, actor=actor_of(user))
