@@ -13,7 +13,16 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Path, Query, status
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictInt,
+    StringConstraints,
+    ValidationError,
+    field_validator,
+)
 from sqlalchemy import and_, false, or_
 from sqlmodel import Session, col, select
 from temporalio.client import Client
@@ -53,7 +62,17 @@ from domain.dog_dispute import (
     workflow_id_for,
 )
 from domain.dogs import Convention, convention
-from domain.limits import FIRST_DAY, LAST_DAY, MAX_OFFSET, MAX_REFS, Day, Ref, ShortText, Text
+from domain.limits import (
+    FIRST_DAY,
+    LAST_DAY,
+    MAX_OFFSET,
+    MAX_REFS,
+    Day,
+    Ref,
+    ShortText,
+    Text,
+    plain_text,
+)
 from domain.roles import (
     ADMIN,
     AUDITOR,
@@ -75,6 +94,8 @@ router = APIRouter(prefix="/dog-disputes", tags=["dog disputes"])
 CaseId = Annotated[str, Path(max_length=64, pattern=r"^[A-Za-z0-9._-]+$")]
 Code = Annotated[str | None, Query(max_length=64, pattern=r"^[A-Za-z0-9._-]+$")]
 Username = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")]
+# A community code or 登记证号: looked up, so an unknown one gets its own sentence (422).
+Key = Annotated[str, StringConstraints(min_length=1, max_length=40), AfterValidator(plain_text)]
 SEE_ALL = (COMMAND_LEAD, AUDITOR, ADMIN)
 REPORTERS = (CITIZEN, GRID_WORKER, BUILDING_LEADER)
 CONTACT_ROLES = (COMMUNITY_WORKER, GRID_WORKER, DEPT_HEAD)  # of the dispute's community
@@ -88,13 +109,12 @@ class DogDisputeRequest(BaseModel):
     """A report. Every field is bounded (issue 6): the report becomes the case's workflow
     input. Evidence is references to stored files or URLs, never the bytes."""
 
-    community: ShortText = Field(max_length=40, description="社区代码, e.g. baijiayuan "
-                                 "(GET /communities)")
-    behaviour: int = Field(ge=1, le=11, description="公约条款 1-11 (GET /dog-disputes/convention)")
+    community: Key = Field(description="社区代码, e.g. baijiayuan (GET /communities)")
+    behaviour: StrictInt = Field(ge=1, le=11,
+                                 description="公约条款 1-11 (GET /dog-disputes/convention)")
     place: ShortText = Field(description="地点, e.g. 3栋电梯口")
     description: Text = Field(description="发生了什么")
-    dog_id: ShortText | None = Field(None, max_length=40,
-                                     description="登记证号, if known (GET /dogs)")
+    dog_id: Key | None = Field(None, description="登记证号, if known (GET /dogs)")
     owner: Username | None = Field(None, description="养犬人的用户名, if known; with `dog_id`, "
                                    "the registry's owner")
     evidence: list[Ref] = Field(default=[], max_length=MAX_REFS,

@@ -137,6 +137,7 @@ def test_bad_reports_are_422_with_a_reason(api: Api, change: dict, says: str) ->
 
 
 @pytest.mark.parametrize("change", [{"behaviour": 0}, {"behaviour": 12}, {"behaviour": "x"},
+                                    {"behaviour": True}, {"community": "x" * 41},
                                     {"place": "  "}, {"description": ""},
                                     {"evidence": ["data:image/png;base64,AAAA"]},
                                     {"owner": "a b"}])
