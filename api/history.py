@@ -58,10 +58,14 @@ def audit_entries(history: WorkflowHistory) -> list[dict[str, Any]]:
         elif kind == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED:
             request = event.workflow_execution_update_accepted_event_attributes.accepted_request
             act = _first(request.input.args)
-            detail = {"task_id": act.get("task_id"), "comment": act.get("comment"),
-                      "data": act.get("data") or {}}
-            entries.append(_entry(event, "action", act.get("actor"), act.get("decision"),
-                                  detail))
+            if "decision" in act:  # the task board's `act`
+                action = act.get("decision")
+                detail = {"task_id": act.get("task_id"), "comment": act.get("comment"),
+                          "data": act.get("data") or {}}
+            else:  # a process's own Update (a visit, a withdrawal): named by the Update
+                action = request.input.name
+                detail = {k: v for k, v in act.items() if k != "actor"}
+            entries.append(_entry(event, "action", act.get("actor"), action, detail))
         elif kind == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED:
             attrs = event.workflow_execution_signaled_event_attributes
             payload = _first(attrs.input)
