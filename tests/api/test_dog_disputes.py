@@ -34,11 +34,11 @@ def report(api: Api, user: str = REPORTER, **change) -> dict:
     return r.json()
 
 
-def task(api: Api, user: str, case_id: str, step_code: str) -> dict:
+def task(api: Api, user: str, case_id: str, step_code: str, timeout: float = 10) -> dict:
     """The open `step_code` task of the case in the user's inbox (waits for the projection)."""
     return api.eventually(lambda: next(
         (t for t in api.get("/tasks", user, params={"process": "dog_dispute"}).json()
-         if t["case_id"] == case_id and t["step_code"] == step_code), None))
+         if t["case_id"] == case_id and t["step_code"] == step_code), None), timeout)
 
 
 def act(api: Api, user: str, task_id: str, decision: str, comment: str | None = None,
@@ -121,6 +121,46 @@ def test_one_dispute_through_all_three_tiers(api: Api) -> None:
     assert [(e["actor"], e["action"]) for e in entries if e["event"] == "action"] == [
         (OWNER, "dispute"), (MEDIATOR, "schedule"), (OWNER, "refuse"), (MEDIATOR, "refer"),
         (POLICE, "fine")]  # the refused fine left no trace
+
+
+def test_an_agreement_and_its_judicial_confirmation(api: Api) -> None:
+    case = report(api, behaviour=10, description="拒不配合物业登记犬只信息")
+    cid = case["id"]
+    act(api, OWNER, task(api, OWNER, cid, "self_correct")["id"], "dispute", "我已经配合了")
+    t = task(api, MEDIATOR, cid, "schedule_mediation")
+    # The session is seconds away: the mediate task opens once it has begun.
+    at = (datetime.now(SHANGHAI) + timedelta(seconds=15)).replace(microsecond=0).isoformat()
+    act(api, MEDIATOR, t["id"], "schedule", at=at, place="社区调解室")
+    for party in (REPORTER, OWNER):
+        state = act(api, party, task(api, party, cid, "consent")["id"], "agree")
+    assert state["mediation"]["consents"] == {REPORTER: "agree", OWNER: "agree"}
+
+    court = {"court": "大渡口区人民法院", "note": "双方共同申请"}
+    r = api.post(f"/dog-disputes/{cid}/judicial-confirmation", OWNER, json=court)
+    assert r.status_code == 409, r.text  # no agreement yet
+    t = task(api, MEDIATOR, cid, "mediate", timeout=40)
+    today = datetime.now(SHANGHAI).date().isoformat()
+    r = api.act(MEDIATOR, t["id"], "agreement", terms={"obligations": ["配合登记"],
+                "perform_by": "2001-01-01"}, participants=["leader_baijiayuan"])
+    assert r.status_code == 422 and "perform_by" in r.json()["detail"], r.text
+    state = act(api, MEDIATOR, t["id"], "agreement", participants=["leader_baijiayuan"],
+                terms={"obligations": ["三日内到社区民警处配合登记"], "perform_by": today})
+    assert (state["status"], state["tier"]) == ("mediation", "mediation")
+    assert state["mediation"]["judicial_due_at"].endswith("+08:00")
+
+    # The parties see the mediator's record; only a party applies, and only once.
+    mine = api.get(f"/dog-disputes/{cid}", REPORTER).json()
+    assert mine["mediation"]["terms"]["obligations"] == ["三日内到社区民警处配合登记"]
+    for user in ("dog_owner_2", MEDIATOR):
+        r = api.post(f"/dog-disputes/{cid}/judicial-confirmation", user, json=court)
+        assert r.status_code == 403, r.text
+    r = api.post(f"/dog-disputes/{cid}/judicial-confirmation", OWNER, json=court)
+    assert r.status_code == 201, r.text
+    assert r.json()["by"] == OWNER and r.json()["at"].endswith("+08:00")
+    r = api.post(f"/dog-disputes/{cid}/judicial-confirmation", REPORTER, json=court)
+    assert r.status_code == 409, r.text
+    judicial = api.get(f"/dog-disputes/{cid}", MEDIATOR).json()["mediation"]["judicial"]
+    assert judicial["court"] == "大渡口区人民法院" and judicial["by"] == OWNER
 
 
 @pytest.mark.parametrize(("change", "says"), [
@@ -232,6 +272,12 @@ def test_visits_judicial_confirmation_and_withdrawal(api: Api) -> None:
     assert out["closed_at"].endswith("+08:00")
     assert all(t["status"] != "open" for t in out["tasks"])
     assert api.post(f"/dog-disputes/{cid}/withdraw", REPORTER, json=reason).status_code == 409
+    # The auditor reads who visited and who withdrew from the history alone.
+    entries = api.get(f"/audit/{case['workflow_id']}", "auditor").json()["entries"]
+    actions = [(e["actor"], e["action"]) for e in entries if e["event"] == "action"]
+    assert ("property_baijiayuan", "record_visit") in actions
+    assert actions[-1] == (REPORTER, "withdraw")
+    assert next(e for e in entries if e["action"] == "withdraw")["detail"] == reason
     assert api.post(f"/dog-disputes/{cid}/visits", "property_baijiayuan",
                     json=visit).status_code == 409
     for path, payload in (("visits", visit), ("withdraw", reason),
