@@ -269,9 +269,15 @@ class DogDisputeWorkflow:
                 for other in tasks:
                     self.board.cancel(other)
 
-        closed = await self.board.wait_for(tasks, need=len(tasks), on_each=answered)
+        if workflow.patched("consent-refusal-ends-wait"):
+            # A refusal ends the wait; the refuser's answer then carries after_refusal.
+            await self.board.wait_for(
+                tasks, need=len(tasks), on_each=answered,
+                stop=lambda task: task.decision == "refuse")
+        else:  # cases recorded before: the refusal was answered before after_refusal opened
+            await self.board.wait_for(tasks, need=len(tasks), on_each=answered)
         self._check_ended()
-        for task in closed:
+        for task in tasks:  # all closed now: answered, silent, or moot after a refusal
             record(task)
         return all(c == "agree" for c in m.consents.values())
 
@@ -525,7 +531,8 @@ class DogDisputeWorkflow:
                               note=req.note)
         for party in self.state.parties:
             self._tell(self._party(party), f"{self._about()}：{req.actor.username} 已向"
-                       f"{req.court}申请司法确认调解协议。", "judicial")
+                       f"{req.court}申请司法确认调解协议。",
+                       f"judicial:{len(self.state.path)}:{self.state.recurrences}")
         await self._save()
         return m.judicial
 

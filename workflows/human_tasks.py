@@ -170,14 +170,17 @@ class TaskBoard:
         return await self.wait_for(tasks, need=1, **kw)
 
     async def wait_for(self, tasks: Sequence[Task], need: int = 1,
-                       on_each: Callable[[Task], Awaitable[None]] | None = None
-                       ) -> list[Task]:
-        """Wait until `need` of `tasks` are done (or no more can be): all, any, or a quorum.
+                       on_each: Callable[[Task], Awaitable[None]] | None = None,
+                       stop: Callable[[Task], bool] | None = None) -> list[Task]:
+        """Wait until `need` of `tasks` are done (or no more can be): all, any, or a quorum;
+        or until a task closes with an answer that ends the wait (`stop`: a party's refusal).
 
         Tasks that close before the end are settled one by one: `on_each` runs, the case is
         published, and the person who acted gets their answer without waiting for the rest.
-        When the wait ends, the tasks still open are cancelled. Returns the tasks that closed
-        (done, expired or cancelled from outside), in the order given."""
+        The answer that ends the wait is settled by the workflow's next step, so its response
+        carries what that step opened. When the wait ends, the tasks still open are cancelled.
+        Returns the tasks that closed (done, expired or cancelled from outside), in the order
+        given."""
         self._settle()
         seen: set[str] = set()
         while True:
@@ -189,7 +192,8 @@ class TaskBoard:
                 self._changed[t.id] = t
             done = sum(1 for t in tasks if t.status == "done")
             still_open = [t for t in tasks if t.status == "open"]
-            if done >= need or done + len(still_open) < need or not still_open:
+            stopped = stop is not None and any(t.status == "done" and stop(t) for t in newly)
+            if done >= need or done + len(still_open) < need or not still_open or stopped:
                 for t in still_open:
                     self.cancel(t)
                 self._consumed.extend(t.id for t in newly)  # settled at the next wait

@@ -826,14 +826,9 @@ async def test_withdrawal_while_mediation_waits(env: WorkflowEnvironment, when: 
     assert row(inp.id).status == "withdrawn"
 
 
-# -- what the workflow gets wrong (the lead fixes workflows/dog_dispute.py) ------------------
+# -- a refusal's answer, and a second round's judicial notices ----------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "A refusal's Update returns before the refusal is applied: _consent's on_each cancels the "
-    "other party's consent but does not record it (still 'pending') and wait_for publishes "
-    "and settles the refusing task there, so the answer (and the projection published with "
-    "it) shows the other party 'pending' beside a cancelled task, and no after_refusal task."))
 async def test_a_refusal_answers_with_the_refusal_applied(env: WorkflowEnvironment) -> None:
     now = await now_of(env)
     prior = Prior(id="20260101-PRIOR4", ended_tier="mediation", ended_at=now - timedelta(days=3))
@@ -845,12 +840,12 @@ async def test_a_refusal_answers_with_the_refusal_applied(env: WorkflowEnvironme
     assert r["mediation"]["consents"] == {"resident_baijiayuan": "moot",
                                           "dog_owner_2": "refuse"}
     assert r["open_task_ids"] == [after.id]
+    r = await act(handle, "after_refusal", MEDIATOR, "close", "已告知可向法院起诉")
+    assert r["status"] == "closed"
+    await handle.result()
+    await save_history(handle, "dog_dispute_refusal_ends_wait")  # the patched path
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "apply_judicial tells the parties under the constant key 'judicial': after a recurrence "
-    "reopens 共律 and a new agreement is reached, a party's application in that round is "
-    "recorded but its notices are dropped (a notice key is stored once)."))
 async def test_a_second_rounds_judicial_application_is_told(env: WorkflowEnvironment) -> None:
     inp = dog_input(11, owner=OWNER, dog_id=None, description="犬只长期散放无人看管")
     handle = await start(env.client, inp)
