@@ -239,7 +239,8 @@ class DogDisputeState(BaseModel):
     correct_due_at: datetime | None = None
     confirmation: str | None = None  # resolved | not_resolved | silent
     visits: list[Visit] = []
-    mediation: Mediation | None = None
+    mediation: Mediation | None = None  # the current (or last) round
+    past_mediations: list[Mediation] = []  # earlier rounds, before a recurrence reopened 共律
     enforcement: Enforcement | None = None
     outcomes: list[Outcome] = []
     ended_tier: Tier | None = None
@@ -334,7 +335,10 @@ SELF_CORRECT = [DecisionSpec(name="correct", label="已改正", data="correct"),
                 DecisionSpec(name="dispute", label="有异议，申请调解", comment_required=True)]
 CONFIRM = [DecisionSpec(name="resolved", label="问题已解决"),
            DecisionSpec(name="not_resolved", label="问题未解决", comment_required=True)]
-SCHEDULE = [DecisionSpec(name="schedule", label="安排调解", data="schedule")]
+# Past mediation's 30 days a session can no longer be set: the mediator refers or closes.
+SCHEDULE = [DecisionSpec(name="schedule", label="安排调解", data="schedule"),
+            DecisionSpec(name="refer", label="移交法律途径", comment_required=True),
+            DecisionSpec(name="close", label="告知其他途径后结案", comment_required=True)]
 CONSENT = [DecisionSpec(name="agree", label="同意调解"),
            DecisionSpec(name="refuse", label="拒绝调解", comment_required=True)]
 AFTER_REFUSAL = [DecisionSpec(name="refer", label="移交法律途径", comment_required=True),

@@ -186,6 +186,12 @@ class DogDisputeWorkflow:
         task = await self._ask("安排调解", "schedule_mediation", COMMUNITY_WORKER,
                                state.community, policy.schedule_limit, SCHEDULE, cap=m.due_at,
                                context={"mediation_due_at": m.due_at.isoformat()})
+        if task.decision == "refer":
+            self._to_tier("legal", f"调解员移交法律途径：{task.comment}")
+            return
+        if task.decision == "close":
+            self._close("mediation", "advice", task.actor, task.comment)
+            return
         data: ScheduleData = self.board.data_of(task)
         m.mediator = task.actor.username if task.actor else None
         m.session_at, m.session_place = data.at, data.place
@@ -357,6 +363,8 @@ class DogDisputeWorkflow:
         state.tier = state.status = tier
         state.path.append(tier)
         if tier == "mediation":
+            if state.mediation is not None:  # a recurrence: keep the earlier round's record
+                state.past_mediations.append(state.mediation)
             state.mediation = self._new_round(workflow.now())
         self._tell_parties(f"{self._about()}转入{TIER_NAMES[tier]}层级：{reason}",
                            f"tier:{len(state.path)}")

@@ -240,6 +240,8 @@ class DogDisputeOut(BaseModel):
     confirmation: str | None
     visits: list[VisitOut]
     mediation: MediationOut | None
+    past_mediations: list[MediationOut] = Field(
+        default=[], description="earlier rounds, before a recurrence reopened 共律")
     enforcement: EnforcementOut | None
     outcomes: list[OutcomeOut]
     ended_tier: Tier | None

@@ -476,6 +476,8 @@ async def test_mediation_agreement_performed_judicial_confirmation_and_a_recurre
     assert state.mediation.agreed_at is None and state.mediation.judicial is None
     assert state.mediation.started_at == schedule.opened_at
     assert state.outcomes[0].result == "performed"  # the story so far stays
+    earlier = state.past_mediations  # and so does the first round's agreement
+    assert len(earlier) == 1 and earlier[0].terms and earlier[0].judicial is not None
     assert any("回访发现问题复发" in msg for msg in said(wf, "dog_owner_1"))
     projected = row(inp.id)
     assert (projected.status, projected.recurrences, projected.ended_tier) == (
@@ -936,11 +938,6 @@ async def test_a_prior_that_ended_at_self_discipline_keeps_the_case_there(
     await handle.terminate("test over")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "workflows/dog_dispute.py: schedule_mediation offers only `schedule`, and the validator "
-    "refuses any session after the mediation's 30-day due (and any before now); once the due "
-    "passes unscheduled, no answer is accepted and the case stays in 共律 for good (the "
-    "ladder tops out; only the reporter's withdrawal ends it)"))
 async def test_mediation_not_scheduled_within_its_30_days_can_still_move_on(
         env: WorkflowEnvironment) -> None:
     handle = await start(env.client, dog_input(7, owner=OWNER_2, dog_id=None,
@@ -950,7 +947,11 @@ async def test_mediation_not_scheduled_within_its_30_days_can_still_move_on(
     await sleep_until(env, m.due_at + MINUTE)
     plan = await open_task(handle, "schedule_mediation")
     assert plan.escalation_level == 3
-    if plan.allowed_decisions == ["schedule"]:  # the mediator is late: a session, then
-        await act(handle, "schedule_mediation", MEDIATOR, "schedule",
+    assert plan.allowed_decisions == ["schedule", "refer", "close"]
+    # Too late for a session (the 30 days are over); the mediator refers it to the law.
+    await refused(handle, INVALID, "schedule_mediation", MEDIATOR, "schedule",
                   **session_data(await now_of(env) + timedelta(days=1)))
+    r = await act(handle, "schedule_mediation", MEDIATOR, "refer", "调解期限届满未能调解")
+    assert (r["status"], r["tier"]) == ("legal", "legal")
+    await open_task(handle, "enforce")
     await handle.terminate("test over")
