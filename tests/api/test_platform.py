@@ -215,6 +215,11 @@ def test_a_task_read_from_the_case_can_be_acted_on_before_it_is_projected(api: A
     case = api.report()
     task_id = api.eventually(lambda: api.get(f"/incidents/{case['id']}", "intake").json()
                              ["open_task_ids"] or None)[0]
+    def projected() -> bool:  # the case may answer a moment before its projection lands
+        with Session(get_engine()) as session:
+            return session.get(TaskRow, task_id) is not None
+
+    api.eventually(projected)
     with Session(get_engine()) as session:  # as if the projection were still on its way
         session.delete(session.get(TaskRow, task_id))
         session.commit()
