@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: up test bench fuzz lint install clean
+.PHONY: up test bench fuzz lint install clean ledger-check
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -26,6 +26,9 @@ bench: $(STAMP)
 
 fuzz: $(STAMP)
 	$(BIN)/python -m scripts.fuzz $(FUZZ_ARGS)
+
+ledger-check: $(STAMP)
+	$(BIN)/python -m db.ledger_check
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

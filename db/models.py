@@ -394,3 +394,49 @@ class DogDisputeRow(SQLModel, table=True):
     prior_id: str | None = None
     state: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))  # the last view
     version: int = 0
+
+
+# -- the points ledger (德分宝; domain/ledger.py, db/ledger.py) ------------------------------
+
+
+class LedgerAccountRow(SQLModel, table=True):
+    """An account and its running totals. The totals are a cache of its transfers, updated in
+    the same transaction as each transfer and checked by `make ledger-check`."""
+
+    __tablename__ = "ledger_account"
+    id: str = Field(primary_key=True, max_length=96)
+    kind: str = Field(index=True)
+    owner: str = Field(index=True)  # a username, a merchant code, a community code, a month
+    community: str | None = Field(default=None, index=True)
+    negative_allowed: bool = False
+    debits_posted: int = 0
+    credits_posted: int = 0
+    debits_pending: int = 0
+    credits_pending: int = 0
+    created_at: datetime | None = utc_column()
+
+
+class LedgerTransferRow(SQLModel, table=True):
+    """An immutable transfer: the tables refuse UPDATE and DELETE (triggers)."""
+
+    __tablename__ = "ledger_transfer"
+    id: str = Field(primary_key=True, max_length=128)
+    phase: str = Field(index=True)
+    debit: str = Field(index=True, max_length=96)
+    credit: str = Field(index=True, max_length=96)
+    amount: int
+    # Unique: a pending transfer is posted or voided by exactly one transfer.
+    pending_id: str | None = Field(default=None, unique=True, max_length=128)
+    kind: str = Field(index=True)
+    reason: str = ""
+    actor: str
+    at: datetime | None = utc_column(index=True)
+    month: str = Field(index=True, max_length=7)
+
+
+class LedgerMonthRow(SQLModel, table=True):
+    """A month of the ledger; once closed, it takes no transfers dated in it."""
+
+    __tablename__ = "ledger_month"
+    month: str = Field(primary_key=True, max_length=7)
+    closed_at: datetime | None = utc_column()

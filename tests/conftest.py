@@ -61,6 +61,17 @@ def database() -> str:
     return get_settings().database_url
 
 
+@pytest.fixture(autouse=True)
+def ledger_invariants(request: pytest.FixtureRequest) -> Iterator[None]:
+    """After every test that used the database, the points ledger still holds: debits equal
+    credits, balances equal their transfers, nothing resolved twice, nobody below zero."""
+    yield
+    if "database" in request.fixturenames:
+        from db.ledger_check import problems
+
+        assert problems(get_engine()) == []
+
+
 @pytest.fixture(scope="session")
 def api_url(database: str) -> Iterator[str]:
     """Temporal dev server + worker + API, as `make up` runs them, on free ports."""

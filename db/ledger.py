@@ -1,0 +1,178 @@
+"""Writing the points ledger (domain/ledger.py): one transfer per database transaction.
+
+Every rule that must hold whatever runs at the same time is enforced by the transaction, not
+by a check-then-write in Python:
+- a restricted account never goes below zero: its totals move in one conditional UPDATE that
+  matches no row when the balance does not cover the amount (a row lock on PostgreSQL; SQLite
+  has a single writer);
+- a transfer id is written once: the primary key; a retry with the same fields answers as the
+  first did, with other fields it is refused;
+- a pending transfer is resolved once: a unique index on `pending_id`;
+- a closed month takes no transfers: the month's row is read under a share lock that closing
+  the month (an UPDATE) waits for;
+- transfers are never updated or deleted: triggers (migration 0008).
+"""
+
+from datetime import UTC, datetime
+
+from sqlalchemy import and_, or_, select, text, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import IntegrityError
+
+from db.models import LedgerAccountRow, LedgerMonthRow, LedgerTransferRow
+from domain.ledger import (
+    CLOSED_MONTH,
+    EXISTS_DIFFERENT,
+    INSUFFICIENT,
+    NEGATIVE_ALLOWED,
+    RESOLVED,
+    UNKNOWN,
+    AccountKind,
+    Balance,
+    LedgerError,
+    Transfer,
+    TransferRequest,
+)
+from domain.timefmt import SHANGHAI
+
+ACCOUNT = LedgerAccountRow.__table__
+TRANSFER = LedgerTransferRow.__table__
+MONTH = LedgerMonthRow.__table__
+SAME = ("phase", "debit", "credit", "amount", "pending_id", "kind")  # what a retry must repeat
+
+
+def month_of(at: datetime) -> str:
+    return at.astimezone(SHANGHAI).strftime("%Y-%m")
+
+
+def open_account(engine: Engine, account_id: str, kind: AccountKind, owner: str,
+                 community: str | None = None) -> None:
+    """Create the account unless it exists (idempotent)."""
+    values = {"id": account_id, "kind": kind, "owner": owner, "community": community,
+              "negative_allowed": kind in NEGATIVE_ALLOWED, "debits_posted": 0,
+              "credits_posted": 0, "debits_pending": 0, "credits_pending": 0,
+              "created_at": datetime.now(UTC)}
+    with engine.begin() as conn:
+        conn.execute(_insert(conn, ACCOUNT).values(**values).on_conflict_do_nothing())
+
+
+def transfer(engine: Engine, req: TransferRequest) -> Transfer:
+    """Write one transfer, or answer as the first write of the same id did."""
+    try:
+        with engine.begin() as conn:
+            return _write(conn, req)
+    except IntegrityError:
+        # The id was written before (a retry), or the pending transfer was resolved already.
+        with engine.connect() as conn:
+            same = _read(conn, req.id)
+            if same is None and req.pending_id:
+                raise LedgerError(RESOLVED, f"pending transfer {req.pending_id} was posted "
+                                  "or voided already") from None
+        if same is None:
+            raise
+        if not _repeats(same, req):
+            raise LedgerError(EXISTS_DIFFERENT, f"transfer {req.id} exists with other "
+                              "fields") from None
+        return same
+
+
+def _write(conn: Connection, req: TransferRequest) -> Transfer:
+    month = month_of(req.at)
+    # The first statement writes, so SQLite takes its write lock before reading anything.
+    conn.execute(_insert(conn, MONTH).values(month=month, closed_at=None)
+                 .on_conflict_do_nothing())
+    closed = select(MONTH.c.closed_at).where(MONTH.c.month == month)
+    if conn.dialect.name == "postgresql":
+        closed = closed.with_for_update(read=True)
+    if conn.execute(closed).scalar() is not None:
+        raise LedgerError(CLOSED_MONTH, f"month {month} is closed: it takes no transfers")
+    debit, credit, amount = req.debit, req.credit, req.amount
+    if req.phase in ("post", "void"):
+        pending = _read(conn, req.pending_id or "")
+        if pending is None or pending.phase != "pending":
+            raise LedgerError(UNKNOWN, f"no pending transfer {req.pending_id}")
+        debit, credit, amount = pending.debit, pending.credit, pending.amount
+    elif not (debit and credit and amount > 0 and debit != credit):
+        raise LedgerError(UNKNOWN, "a transfer needs two different accounts and points > 0")
+    row = {"id": req.id, "phase": req.phase, "debit": debit, "credit": credit,
+           "amount": amount, "pending_id": req.pending_id if req.phase in ("post", "void")
+           else None, "kind": req.kind, "reason": req.reason, "actor": req.actor,
+           "at": req.at.astimezone(UTC), "month": month}
+    conn.execute(TRANSFER.insert().values(**row))  # a used id or resolved pending: Integrity
+    _move(conn, req.phase, debit, credit, amount)
+    return Transfer.model_validate(row)
+
+
+def _move(conn: Connection, phase: str, debit: str, credit: str, amount: int) -> None:
+    """Update both accounts' totals; the debit side only if its balance covers the amount."""
+    c = ACCOUNT.c
+    covered = or_(c.negative_allowed.is_(True),
+                  c.credits_posted - c.debits_posted - c.debits_pending >= amount)
+    if phase == "posted":
+        out = {"debits_posted": c.debits_posted + amount}
+        into = {"credits_posted": c.credits_posted + amount}
+    elif phase == "pending":
+        out = {"debits_pending": c.debits_pending + amount}
+        into = {"credits_pending": c.credits_pending + amount}
+    elif phase == "post":  # the reserved points were counted already: no balance check
+        covered = text("1 = 1")
+        out = {"debits_pending": c.debits_pending - amount,
+               "debits_posted": c.debits_posted + amount}
+        into = {"credits_pending": c.credits_pending - amount,
+                "credits_posted": c.credits_posted + amount}
+    else:  # void
+        covered = text("1 = 1")
+        out = {"debits_pending": c.debits_pending - amount}
+        into = {"credits_pending": c.credits_pending - amount}
+    moved = conn.execute(update(ACCOUNT).where(and_(c.id == debit, covered)).values(**out))
+    if moved.rowcount != 1:
+        exists = conn.execute(select(c.id).where(c.id == debit)).first()
+        if exists is None:
+            raise LedgerError(UNKNOWN, f"no account {debit}")
+        raise LedgerError(INSUFFICIENT, f"account {debit} does not have {amount} points "
+                          "available")
+    if conn.execute(update(ACCOUNT).where(c.id == credit).values(**into)).rowcount != 1:
+        raise LedgerError(UNKNOWN, f"no account {credit}")
+
+
+def close_month(engine: Engine, month: str) -> bool:
+    """Close a month (idempotent): True if this call closed it. Waits for transfers being
+    written into it, then none can be."""
+    with engine.begin() as conn:
+        conn.execute(_insert(conn, MONTH).values(month=month, closed_at=None)
+                     .on_conflict_do_nothing())
+        done = conn.execute(update(MONTH).where(MONTH.c.month == month,
+                                                MONTH.c.closed_at.is_(None))
+                            .values(closed_at=datetime.now(UTC)))
+        return done.rowcount == 1
+
+
+def balance(conn: Connection, account_id: str) -> Balance | None:
+    row = conn.execute(select(ACCOUNT).where(ACCOUNT.c.id == account_id)).first()
+    if row is None:
+        return None
+    posted = row.credits_posted - row.debits_posted
+    return Balance(account=row.id, kind=row.kind, posted=posted, pending=row.debits_pending,
+                   available=posted - row.debits_pending)
+
+
+def _read(conn: Connection, transfer_id: str) -> Transfer | None:
+    row = conn.execute(select(TRANSFER).where(TRANSFER.c.id == transfer_id)).first()
+    return Transfer.model_validate(row._asdict()) if row else None
+
+
+def _repeats(first: Transfer, req: TransferRequest) -> bool:
+    """A retry repeats what it asks for; the accounts and amount of a post or void come from
+    the pending transfer, so only its id must match."""
+    if req.phase in ("post", "void"):
+        return (first.phase, first.pending_id, first.kind) == (req.phase, req.pending_id,
+                                                                req.kind)
+    asked = {"phase": req.phase, "debit": req.debit, "credit": req.credit,
+             "amount": req.amount, "pending_id": None, "kind": req.kind}
+    return all(getattr(first, k) == asked[k] for k in SAME)
+
+
+def _insert(conn: Connection, table):  # noqa: ANN001, ANN202  (a dialect's INSERT ... ON CONFLICT)
+    return (pg_insert if conn.dialect.name == "postgresql" else sqlite_insert)(table)
