@@ -80,6 +80,10 @@ class Settings(BaseSettings):
     dog_judicial_days: int = 30
     dog_follow_up_days: int = 30
     dog_recurrence_days: int = 90
+    # 德分宝 points: earning caps per resident (an award over one posts what fits).
+    credit_cap_per_day: int = 50
+    credit_cap_per_month: int = 500
+    credit_cap_balance: int = 1500  # the most a resident may hold (Guangzhou, Nanjing: 1,500)
 
 
 @lru_cache

@@ -23,6 +23,7 @@ from api.routers import (
     audit,
     auth,
     categories,
+    credit,
     dog_disputes,
     dogs,
     enforcement_stats,
@@ -153,7 +154,8 @@ app = FastAPI(
 )
 for module in (auth, health, categories, incidents, tasks, audit, open311, notifications,
                enterprises, enforcement_stats, inspections,  # /inspections/stats before /{id}
-               penalty_cases, dogs, dog_disputes):  # /dog-disputes/stats before /{id}
+               penalty_cases, dogs, dog_disputes,  # /dog-disputes/stats before /{id}
+               credit):
     app.include_router(module.router)
 app.add_middleware(BodyLimit)
 app.add_middleware(InternalErrors)  # added last, so outermost: it also sees BodyLimit's errors

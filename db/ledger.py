@@ -13,9 +13,9 @@ by a check-then-write in Python:
 - transfers are never updated or deleted: triggers (migration 0008).
 """
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import and_, or_, select, text, update
+from sqlalchemy import and_, func, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Engine
@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 
 from db.models import LedgerAccountRow, LedgerMonthRow, LedgerTransferRow
 from domain.ledger import (
+    AWARD_KINDS,
     CLOSED_MONTH,
     EXISTS_DIFFERENT,
     INSUFFICIENT,
@@ -30,7 +31,9 @@ from domain.ledger import (
     RESOLVED,
     UNKNOWN,
     AccountKind,
+    Award,
     Balance,
+    Caps,
     LedgerError,
     Transfer,
     TransferRequest,
@@ -63,6 +66,12 @@ def transfer(engine: Engine, req: TransferRequest) -> Transfer:
     try:
         with engine.begin() as conn:
             return _write(conn, req)
+    except LedgerError as err:  # a retry of a transfer whose month was closed meanwhile
+        with engine.connect() as conn:
+            first = _read(conn, req.id)
+        if err.kind == CLOSED_MONTH and first is not None and _repeats(first, req):
+            return first
+        raise
     except IntegrityError:
         # The id was written before (a retry), or the pending transfer was resolved already.
         with engine.connect() as conn:
@@ -135,6 +144,53 @@ def _move(conn: Connection, phase: str, debit: str, credit: str, amount: int) ->
                           "available")
     if conn.execute(update(ACCOUNT).where(c.id == credit).values(**into)).rowcount != 1:
         raise LedgerError(UNKNOWN, f"no account {credit}")
+
+
+def award(engine: Engine, req: TransferRequest, caps: Caps) -> Award:
+    """Points from the issuance account to a resident (`req.credit`), as many as fit under
+    the caps. The resident's account is locked first, so two awards at once never both fit
+    into the same room; a retried award answers with what the first gave."""
+    try:
+        with engine.begin() as conn:
+            return _award(conn, req, caps)
+    except IntegrityError:  # the same id, written meanwhile
+        with engine.connect() as conn:
+            first = _read(conn, req.id)
+        if first is None:
+            raise
+        return Award(transfer=first, asked=req.amount, given=first.amount, repeated=True)
+
+
+def _award(conn: Connection, req: TransferRequest, caps: Caps) -> Award:
+    c = ACCOUNT.c
+    lock = update(ACCOUNT).where(c.id == req.credit).values(id=c.id)  # a write: the row lock
+    if conn.execute(lock).rowcount != 1:
+        raise LedgerError(UNKNOWN, f"no account {req.credit}")
+    first = _read(conn, req.id)
+    if first is not None:
+        if (first.debit, first.credit, first.kind) != (req.debit, req.credit, req.kind):
+            raise LedgerError(EXISTS_DIFFERENT, f"transfer {req.id} exists with other fields")
+        return Award(transfer=first, asked=req.amount, given=first.amount, repeated=True)
+    local = req.at.astimezone(SHANGHAI)
+    day = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    month = day.replace(day=1)
+    t = TRANSFER.c
+    earned = select(func.coalesce(func.sum(t.amount), 0)).where(
+        t.credit == req.credit, t.phase == "posted", t.kind.in_(AWARD_KINDS))
+    today = conn.execute(earned.where(t.at >= day.astimezone(UTC),
+                                      t.at < (day + timedelta(days=1)).astimezone(UTC))).scalar()
+    this_month = conn.execute(earned.where(t.at >= month.astimezone(UTC))).scalar()
+    held = balance(conn, req.credit)
+    assert held is not None
+    rooms = {"per_day": caps.per_day - today, "per_month": caps.per_month - this_month,
+             "balance": caps.balance - held.posted}
+    given = max(0, min(req.amount, *rooms.values()))
+    capped = next((name for name, room in rooms.items() if room < req.amount), None)
+    if given == 0:
+        return Award(transfer=None, asked=req.amount, given=0, capped_by=capped)
+    done = _write(conn, req.model_copy(update={"amount": given}))
+    return Award(transfer=done, asked=req.amount, given=given,
+                 capped_by=capped if given < req.amount else None)
 
 
 def close_month(engine: Engine, month: str) -> bool:

@@ -376,6 +376,54 @@ def seed_dogs(session: Session, today: date | None = None) -> int:
     return added
 
 
+# -- 德分宝 points (issue 9): 融城社区's residents with opening balances ----------------------
+
+CREDIT_COMMUNITY = "rongcheng"
+# username, display name, building number, room, phone, opening balance (points)
+CREDIT_RESIDENTS = (
+    ("resident_1", "融城居民王大姐", 1, "3-2", "13800000011", 120),
+    ("resident_2", "融城居民刘师傅", 1, "5-1", "13800000012", 80),
+    ("resident_3", "融城居民周阿姨", 3, "2-4", "13800000013", 300),
+    ("resident_4", "融城居民孙同学", 4, "8-3", "13800000014", 15),
+    ("resident_5", "融城居民吴先生", 5, "1-1", "13800000015", 0),
+)
+
+
+def seed_credit(session: Session) -> int:
+    """The demo residents of 融城 and their accounts, each with its opening balance posted
+    from the community's issuance account (ids `opening:<username>`: a second run writes
+    nothing). Needs seed_communities first."""
+    from db.ledger import open_account, transfer
+    from domain.ledger import TransferRequest, account_id
+
+    added = 0
+    password_hash: str | None = None
+    for username, name, building, room, phone, _ in CREDIT_RESIDENTS:
+        if session.get(User, username) is None:
+            password_hash = password_hash or hash_password(DEMO_PASSWORD)
+            session.add(User(username=username, display_name=name, role=CITIZEN,
+                             password_hash=password_hash))
+            added += 1
+        if session.get(ResidentRow, username) is None:
+            block = session.get(BuildingRow, building_id(CREDIT_COMMUNITY, building))
+            session.add(ResidentRow(username=username, community=CREDIT_COMMUNITY,
+                                    building=block.name if block else None, room=room,
+                                    phone=phone))
+    session.commit()
+    engine = session.get_bind()
+    issuance = account_id("issuance", CREDIT_COMMUNITY)
+    open_account(engine, issuance, "issuance", CREDIT_COMMUNITY, CREDIT_COMMUNITY)
+    for username, *_, opening in CREDIT_RESIDENTS:
+        mine = account_id("resident", username)
+        open_account(engine, mine, "resident", username, CREDIT_COMMUNITY)
+        if opening:
+            transfer(engine, TransferRequest(
+                id=f"opening:{username}", debit=issuance, credit=mine, amount=opening,
+                kind="opening", reason="德分宝期初余额", actor="system",
+                at=datetime.now(UTC)))
+    return added
+
+
 def main(argv: list[str]) -> None:
     with Session(get_engine()) as session:
         print(f"catalogue: {seed_categories(session)} categories")
@@ -387,6 +435,7 @@ def main(argv: list[str]) -> None:
             print(f"enforcement: {seed_enforcement(session)} enterprises, officers and users "
                   "added")
             print(f"dogs: {seed_dogs(session)} community staff, residents and dogs added")
+            print(f"credit: {seed_credit(session)} residents added, with their accounts")
 
 
 if __name__ == "__main__":

@@ -84,3 +84,26 @@ class Balance(BaseModel):
     posted: int  # credits_posted - debits_posted
     pending: int  # points reserved out of it
     available: int  # posted - pending: what may still be spent
+
+
+AWARD_KINDS: tuple[TransferKind, ...] = ("checkin", "deed")  # what the earning caps count
+
+
+class Caps(BaseModel):
+    """Earning caps per resident (configuration): points awarded per Asia/Shanghai day and
+    month, and the most a resident may hold. An award over a cap posts what fits."""
+
+    per_day: int = Field(50, gt=0)
+    per_month: int = Field(500, gt=0)
+    balance: int = Field(1500, gt=0)
+
+
+class Award(BaseModel):
+    """What an award did: the transfer (None when nothing fitted), what was asked, and why
+    less was given."""
+
+    transfer: Transfer | None
+    asked: int
+    given: int
+    capped_by: Literal["per_day", "per_month", "balance"] | None = None
+    repeated: bool = False  # the same id was awarded before: this is that award

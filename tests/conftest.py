@@ -27,6 +27,7 @@ from db.engine import get_engine  # noqa: E402
 from db.seed import (  # noqa: E402
     seed_categories,
     seed_communities,
+    seed_credit,
     seed_demo_open311_key,
     seed_demo_users,
     seed_dogs,
@@ -53,6 +54,7 @@ def reset_database() -> None:
         seed_enforcement(session)
         seed_communities(session)
         seed_dogs(session)
+        seed_credit(session)
 
 
 @pytest.fixture(scope="session")

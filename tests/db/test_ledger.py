@@ -169,3 +169,33 @@ def test_the_check_finds_a_tampered_balance(accounts) -> None:
         with engine.begin() as conn:
             conn.execute(text("UPDATE ledger_account SET credits_posted = credits_posted - 1 "
                               "WHERE id = :id"), {"id": accounts["resident"]})
+
+
+def test_awards_post_what_fits_under_the_caps_even_at_once(accounts) -> None:
+    """20 awards of 10 points at once with a daily cap of 50: 50 points, never more."""
+    from db.ledger import award
+    from domain.ledger import Caps
+
+    engine = get_engine()
+    caps = Caps(per_day=50, per_month=500, balance=1500)
+
+    def deed(n: int) -> int:
+        return award(engine, req(f"deed:{uuid.uuid4().hex}:{n}", accounts["issuance"],
+                                 accounts["resident"], 10, kind="deed"), caps).given
+
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        given = list(pool.map(deed, range(20)))
+    assert sum(given) == 50 and available(accounts["resident"]) == 50
+    done = award(engine, req("deed:late", accounts["issuance"], accounts["resident"], 10,
+                             kind="deed"), caps)
+    assert (done.given, done.capped_by, done.transfer) == (0, "per_day", None)
+
+    tid = f"deed:{uuid.uuid4().hex}"  # tomorrow the day has room; the balance cap bites
+    tomorrow = NOW + timedelta(days=1)
+    small = Caps(per_day=50, per_month=500, balance=55)
+    first = award(engine, req(tid, accounts["issuance"], accounts["resident"], 10,
+                              kind="deed", at=tomorrow), small)
+    assert (first.given, first.capped_by) == (5, "balance")
+    again = award(engine, req(tid, accounts["issuance"], accounts["resident"], 10,
+                              kind="deed", at=tomorrow), small)
+    assert again.repeated and again.given == 5 and available(accounts["resident"]) == 55
