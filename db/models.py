@@ -440,3 +440,73 @@ class LedgerMonthRow(SQLModel, table=True):
     __tablename__ = "ledger_month"
     month: str = Field(primary_key=True, max_length=7)
     closed_at: datetime | None = utc_column()
+
+
+class DeedRow(SQLModel, table=True):
+    """Projection of a good deed (善行义举) and its verification."""
+
+    __tablename__ = "deed"
+    id: str = Field(primary_key=True, max_length=64)
+    workflow_id: str = Field(unique=True)
+    status: str = Field(index=True)  # verifying, approved, rejected
+    resident: str = Field(index=True)
+    community: str = Field(index=True)
+    type_code: str = Field(index=True)
+    type_name: str
+    points_asked: int
+    points_given: int | None = None
+    recorded_by: str
+    reported_at: datetime | None = utc_column(index=True)
+    decided_at: datetime | None = utc_column()
+    decided_by: str | None = None
+    table_version: str
+    state: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
+    version: int = 0
+
+
+class MerchantRow(SQLModel, table=True):
+    """A merchant that takes points (商家): its users have `department` = its code."""
+
+    __tablename__ = "merchant"
+    code: str = Field(primary_key=True, max_length=40)
+    name: str
+    community: str = Field(index=True)
+    category: str  # barber, market, property, cinema, ...
+    rate: float = 0.0  # yuan per point it is settled at (0: a donor)
+    account: str = Field(max_length=96)  # its ledger account id
+
+
+class OfferRow(SQLModel, table=True):
+    """A merchant's offer: goods or a service for points."""
+
+    __tablename__ = "offer"
+    id: str = Field(primary_key=True, max_length=40)
+    merchant: str = Field(index=True, max_length=40)
+    title: str
+    kind: str  # goods | service
+    points: int
+    stock: int  # units left; reserving one takes it, a void gives it back
+    valid_until: date
+    created_at: datetime | None = utc_column()
+
+
+class RedemptionRow(SQLModel, table=True):
+    """Projection of a redemption (积分兑换) and its single-use code."""
+
+    __tablename__ = "redemption"
+    id: str = Field(primary_key=True, max_length=64)
+    workflow_id: str = Field(unique=True)
+    code: str = Field(unique=True, max_length=8)
+    status: str = Field(index=True)  # reserved, confirmed, voided, cancelled
+    resident: str = Field(index=True)
+    community: str = Field(index=True)
+    offer_id: str = Field(index=True, max_length=40)
+    merchant: str = Field(index=True, max_length=40)
+    points: int
+    reserved_at: datetime | None = utc_column(index=True)
+    expires_at: datetime | None = utc_column()
+    confirmed_at: datetime | None = utc_column()
+    ended_at: datetime | None = utc_column()
+    rating: int | None = None
+    state: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
+    version: int = 0

@@ -20,9 +20,13 @@ COMMUNITY_WORKER = "community_worker"  # 社区工作者, the community's 人民
 PROPERTY = "property"  # 物业服务企业
 VOLUNTEER = "volunteer"  # 志愿者 (the 爱宠 persuasion team)
 COMMUNITY_ROLES = (GRID_WORKER, BUILDING_LEADER, COMMUNITY_WORKER, PROPERTY, VOLUNTEER)
+# 德分宝: a merchant's account is its unit (`department` = the merchant's code); finance
+# officers review a community's monthly statements (`department` = the community's code).
+MERCHANT = "merchant"
+FINANCE_OFFICER = "finance_officer"
 
 ROLES = (CITIZEN, INSPECTOR, INTAKE, DISPATCHER, OFFICER, DEPT_HEAD, COMMAND_LEAD, AUDITOR, ADMIN,
-         SERVICE, PARTY, LEGAL_REVIEWER, *COMMUNITY_ROLES)
+         SERVICE, PARTY, LEGAL_REVIEWER, *COMMUNITY_ROLES, MERCHANT, FINANCE_OFFICER)
 
 # The district's own staff: they read every incident. Anyone else (citizens, enterprises,
 # community staff, property companies and volunteers, and roles added later) sees only what
