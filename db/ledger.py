@@ -21,7 +21,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
-from db.models import LedgerAccountRow, LedgerMonthRow, LedgerTransferRow
+from db.models import LedgerAccountRow, LedgerMonthRow, LedgerTransferRow, OfferRow
 from domain.ledger import (
     AWARD_KINDS,
     CLOSED_MONTH,
@@ -43,6 +43,7 @@ from domain.timefmt import SHANGHAI
 ACCOUNT = LedgerAccountRow.__table__
 TRANSFER = LedgerTransferRow.__table__
 MONTH = LedgerMonthRow.__table__
+OFFER = OfferRow.__table__
 SAME = ("phase", "debit", "credit", "amount", "pending_id", "kind")  # what a retry must repeat
 
 
@@ -112,6 +113,72 @@ def _write(conn: Connection, req: TransferRequest) -> Transfer:
     conn.execute(TRANSFER.insert().values(**row))  # a used id or resolved pending: Integrity
     _move(conn, req.phase, debit, credit, amount)
     return Transfer.model_validate(row)
+
+
+def reserve(engine: Engine, req: TransferRequest, offer_id: str) -> Transfer:
+    """A redemption's reservation: one unit of the offer's stock and the pending transfer
+    `req`, in one transaction. The unit is taken by a conditional UPDATE (stock left, offer
+    still valid on the Asia/Shanghai day of `req.at`), which also locks the offer's row first;
+    no stock or no balance: LedgerError(INSUFFICIENT) and nothing is written. A retry of the
+    same id answers as the first did and takes no second unit."""
+    if req.phase != "pending":
+        raise LedgerError(UNKNOWN, "a reservation is a pending transfer")
+    today = req.at.astimezone(SHANGHAI).date()
+    o = OFFER.c
+    try:
+        with engine.begin() as conn:
+            taken = conn.execute(update(OFFER).where(
+                o.id == offer_id, o.stock > 0, o.valid_until >= today)
+                .values(stock=o.stock - 1))
+            if taken.rowcount != 1:
+                first = _read(conn, req.id)
+                if first is not None and _repeats(first, req):
+                    return first
+                if conn.execute(select(o.id).where(o.id == offer_id)).first() is None:
+                    raise LedgerError(UNKNOWN, f"no offer {offer_id}")
+                raise LedgerError(INSUFFICIENT, f"offer {offer_id} has no stock left or is "
+                                  "no longer valid")
+            return _write(conn, req)
+    except IntegrityError:  # the id was written before: a retry (its unit was taken then)
+        with engine.connect() as conn:
+            same = _read(conn, req.id)
+        if same is None:
+            raise
+        if not _repeats(same, req):
+            raise LedgerError(EXISTS_DIFFERENT, f"transfer {req.id} exists with other "
+                              "fields") from None
+        return same
+
+
+def release(engine: Engine, req: TransferRequest, offer_id: str) -> Transfer:
+    """Void a reservation (`req`: phase void) and give its unit back to the offer, in one
+    transaction (the offer's row first, as `reserve` locks it). A retry answers as the first
+    void did and gives nothing back twice."""
+    if req.phase != "void":
+        raise LedgerError(UNKNOWN, "a release is a void")
+    try:
+        with engine.begin() as conn:
+            conn.execute(update(OFFER).where(OFFER.c.id == offer_id)
+                         .values(stock=OFFER.c.stock + 1))
+            return _write(conn, req)
+    except LedgerError as err:
+        with engine.connect() as conn:
+            first = _read(conn, req.id)
+        if err.kind == CLOSED_MONTH and first is not None and _repeats(first, req):
+            return first
+        raise
+    except IntegrityError:
+        with engine.connect() as conn:
+            same = _read(conn, req.id)
+            if same is None and req.pending_id:
+                raise LedgerError(RESOLVED, f"pending transfer {req.pending_id} was posted "
+                                  "or voided already") from None
+        if same is None:
+            raise
+        if not _repeats(same, req):
+            raise LedgerError(EXISTS_DIFFERENT, f"transfer {req.id} exists with other "
+                              "fields") from None
+        return same
 
 
 def _move(conn: Connection, phase: str, debit: str, credit: str, amount: int) -> None:
