@@ -4,6 +4,7 @@ from datetime import datetime
 
 from activities.calendar import calendar_snapshot
 from config import get_settings
+from domain.deed import DeedPolicy
 from domain.dog_dispute import DogPolicy
 from domain.incident import IncidentPolicy
 from domain.inspection import InspectionPolicy
@@ -83,3 +84,8 @@ def dog_policy() -> DogPolicy:
         mediation_days=s.dog_mediation_days, judicial_days=s.dog_judicial_days,
         follow_up_days=s.dog_follow_up_days, recurrence_days=s.dog_recurrence_days,
         escalation=command_ladder(ladder_shares()), calendar=today_calendar())
+
+
+def deed_policy() -> DeedPolicy:
+    return DeedPolicy(verify_limit=Limit.parse(get_settings().deed_verify_limit),
+                      escalation=command_ladder(ladder_shares()), calendar=today_calendar())

@@ -112,6 +112,10 @@ def _builtin() -> None:
                      workflow=DogDisputeWorkflow, id_prefix="dog-dispute-",
                      activities=("activities.dog_dispute",), data_models=DOG_DATA,
                      describe_start=_describe_dog_dispute))
+    from workflows.redemption import RedemptionWorkflow
+
+    register(Process(name="redemption", label="德分宝 积分兑换", workflow=RedemptionWorkflow,
+                     id_prefix="redemption-", activities=("activities.redemptions",)))
 
 
 def processes() -> dict[str, Process]:
