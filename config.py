@@ -84,6 +84,7 @@ class Settings(BaseSettings):
     credit_cap_per_day: int = 50
     credit_cap_per_month: int = 500
     credit_cap_balance: int = 1500  # the most a resident may hold (Guangzhou, Nanjing: 1,500)
+    deed_verify_limit: str = "2 working_days"  # a community worker verifies a good deed
     redemption_days: int = 7  # a reserved redemption not confirmed by then is voided
 
 

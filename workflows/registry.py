@@ -87,6 +87,15 @@ def _describe_dog_dispute(inp: dict[str, Any]) -> tuple[dict[str, Any] | None, d
     return inp.get("reporter"), detail
 
 
+def _describe_deed(inp: dict[str, Any]) -> tuple[dict[str, Any] | None, dict[str, Any]]:
+    detail = {k: inp.get(k) for k in ("id", "resident", "community", "quantity",
+                                       "description", "table_version") if inp.get(k)}
+    kind = inp.get("type") or {}
+    if kind:
+        detail["type"] = f"{kind.get('code')} {kind.get('name')}"
+    return inp.get("recorded_by"), detail
+
+
 def _builtin() -> None:
     from domain.dog_dispute import DECISION_DATA as DOG_DATA
     from domain.incident import DECISION_DATA
@@ -112,6 +121,12 @@ def _builtin() -> None:
                      workflow=DogDisputeWorkflow, id_prefix="dog-dispute-",
                      activities=("activities.dog_dispute",), data_models=DOG_DATA,
                      describe_start=_describe_dog_dispute))
+    from domain.deed import DECISION_DATA as DEED_DATA
+    from workflows.deed import DeedWorkflow
+
+    register(Process(name="deed", label="德分宝 善行义举审核", workflow=DeedWorkflow,
+                     id_prefix="deed-", activities=("activities.deeds",), data_models=DEED_DATA,
+                     describe_start=_describe_deed))
     from workflows.redemption import RedemptionWorkflow
 
     register(Process(name="redemption", label="德分宝 积分兑换", workflow=RedemptionWorkflow,
