@@ -24,6 +24,7 @@ from api.routers import (
     auth,
     categories,
     credit,
+    deeds,
     dog_disputes,
     dogs,
     enforcement_stats,
@@ -32,6 +33,7 @@ from api.routers import (
     incidents,
     inspections,
     notifications,
+    offers,
     open311,
     penalty_cases,
     tasks,
@@ -155,8 +157,9 @@ app = FastAPI(
 for module in (auth, health, categories, incidents, tasks, audit, open311, notifications,
                enterprises, enforcement_stats, inspections,  # /inspections/stats before /{id}
                penalty_cases, dogs, dog_disputes,  # /dog-disputes/stats before /{id}
-               credit):
+               credit, deeds):
     app.include_router(module.router)
+app.include_router(offers.router)  # 德分宝 offers and redemptions
 app.add_middleware(BodyLimit)
 app.add_middleware(InternalErrors)  # added last, so outermost: it also sees BodyLimit's errors
 
