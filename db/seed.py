@@ -424,6 +424,66 @@ def seed_credit(session: Session) -> int:
     return added
 
 
+# 融城's merchants (商家) that take points: code, name, category, yuan per point (0: a donor),
+# and two offers each: (id suffix, title, kind, points, stock).
+DEMO_MERCHANTS = (
+    ("barber", "融城理发店", "barber", 0.1,
+     (("haircut", "男士理发一次", "service", 30, 20), ("wash", "洗头吹发一次", "service", 15, 30))),
+    ("market", "融城便民超市", "market", 0.1,
+     (("oil", "菜籽油 1 升", "goods", 50, 10), ("soap", "洗衣皂两块", "goods", 10, 50))),
+    ("property", "融城物业", "property", 0.0,
+     (("parking", "临时停车 2 小时", "service", 20, 40),
+      ("repair", "上门小修一次", "service", 80, 5))),
+    ("cinema", "大渡口影城", "cinema", 0.1,
+     (("ticket", "电影票一张", "goods", 80, 20), ("popcorn", "爆米花一份", "goods", 25, 30))),
+)
+
+
+def seed_merchants(session: Session, today: date | None = None) -> int:
+    """融城's demo merchants, their ledger accounts `merchant:<code>`, their users
+    `merchant_<code>` (role merchant, department = the code), two offers each valid for a
+    year, and 融城's finance officer and community worker: whatever is missing."""
+    from db.ledger import open_account
+    from db.models import MerchantRow, OfferRow
+    from domain.ledger import account_id
+    from domain.roles import FINANCE_OFFICER, MERCHANT
+
+    today = today or datetime.now(UTC).date()
+    added = 0
+    password_hash: str | None = None
+
+    def add_user(username: str, name: str, role: str, department: str) -> None:
+        nonlocal added, password_hash
+        if session.get(User, username) is None:
+            password_hash = password_hash or hash_password(DEMO_PASSWORD)
+            session.add(User(username=username, display_name=name, role=role,
+                             department=department, password_hash=password_hash))
+            added += 1
+
+    engine = session.get_bind()
+    for code, name, category, rate, offers in DEMO_MERCHANTS:
+        account = account_id("merchant", code)
+        if session.get(MerchantRow, code) is None:
+            session.add(MerchantRow(code=code, name=name, community=CREDIT_COMMUNITY,
+                                    category=category, rate=rate, account=account))
+            added += 1
+        add_user(f"merchant_{code}", name, MERCHANT, code)
+        for suffix, title, kind, points, stock in offers:
+            offer_id = f"{code}-{suffix}"
+            if session.get(OfferRow, offer_id) is None:
+                session.add(OfferRow(id=offer_id, merchant=code, title=title, kind=kind,
+                                     points=points, stock=stock,
+                                     valid_until=today + timedelta(days=365),
+                                     created_at=datetime.now(UTC)))
+                added += 1
+    add_user(f"finance_{CREDIT_COMMUNITY}", "融城社区财务", FINANCE_OFFICER, CREDIT_COMMUNITY)
+    add_user(f"worker_{CREDIT_COMMUNITY}", "融城社区工作者", COMMUNITY_WORKER, CREDIT_COMMUNITY)
+    session.commit()
+    for code, *_ in DEMO_MERCHANTS:
+        open_account(engine, account_id("merchant", code), "merchant", code, CREDIT_COMMUNITY)
+    return added
+
+
 def main(argv: list[str]) -> None:
     with Session(get_engine()) as session:
         print(f"catalogue: {seed_categories(session)} categories")
@@ -436,6 +496,7 @@ def main(argv: list[str]) -> None:
                   "added")
             print(f"dogs: {seed_dogs(session)} community staff, residents and dogs added")
             print(f"credit: {seed_credit(session)} residents added, with their accounts")
+            print(f"merchants: {seed_merchants(session)} merchants, offers and users added")
 
 
 if __name__ == "__main__":

@@ -32,6 +32,7 @@ from db.seed import (  # noqa: E402
     seed_demo_users,
     seed_dogs,
     seed_enforcement,
+    seed_merchants,
 )
 from scripts import stack  # noqa: E402
 from tests.support import Api  # noqa: E402
@@ -55,6 +56,7 @@ def reset_database() -> None:
         seed_communities(session)
         seed_dogs(session)
         seed_credit(session)
+        seed_merchants(session)
 
 
 @pytest.fixture(scope="session")
