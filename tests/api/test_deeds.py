@@ -7,7 +7,7 @@ import time
 from domain.deed import deed_types
 from tests.support import Api
 
-WORKER = "mediator_rongcheng"  # a community_worker of 融城 (rongcheng)
+WORKER = "worker_rongcheng"  # 融城社区工作者, a community_worker of rongcheng
 OTHER_WORKER = "mediator_baijiayuan"
 
 
