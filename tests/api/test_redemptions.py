@@ -4,6 +4,11 @@ balance, another merchant's code, an unknown code and a used one are refused."""
 
 from datetime import date, timedelta
 
+import pytest
+from sqlmodel import Session, col, select
+
+from db.engine import get_engine
+from db.models import RedemptionRow
 from tests.support import Api
 
 
@@ -108,3 +113,43 @@ def test_a_merchant_publishes_an_offer(api: Api) -> None:
     assert r.status_code == 201
     assert not [o for o in api.get("/credit/offers", "citizen").json()
                 if o["id"] == r.json()["id"]]  # no stock: not live
+
+
+def test_a_redemption_whose_workflow_cannot_start_reserves_nothing(
+        database: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    """Temporal refuses the start: the reservation is voided (points and unit back), 503, and
+    the code is in no log line."""
+    from fastapi.testclient import TestClient
+
+    from api.deps import temporal
+    from api.main import app
+    from workflows.registry import Process
+
+    async def refused(*_: object) -> None:
+        raise RuntimeError("Temporal is down")
+
+    async def no_client() -> object:
+        return object()
+
+    monkeypatch.setattr(Process, "start", refused)
+    app.dependency_overrides[temporal] = no_client
+    try:
+        client = TestClient(app, raise_server_exceptions=False)
+        token = client.post("/auth/token", data={"username": "resident_1", "password": "demo"})
+        auth = {"Authorization": f"Bearer {token.json()['access_token']}"}
+        before = client.get("/credit/accounts/me", headers=auth).json()
+        units = [o for o in client.get("/credit/offers", headers=auth).json()
+                 if o["id"] == "barber-wash"][0]["stock"]
+        r = client.post("/credit/redemptions", headers=auth, json={"offer_id": "barber-wash"})
+        assert r.status_code == 503, r.text
+        after = client.get("/credit/accounts/me", headers=auth).json()
+        assert (after["available"], after["pending"]) == (before["available"], before["pending"])
+        assert [o for o in client.get("/credit/offers", headers=auth).json()
+                if o["id"] == "barber-wash"][0]["stock"] == units
+    finally:
+        app.dependency_overrides.pop(temporal, None)
+    with Session(get_engine()) as session:
+        row = session.exec(select(RedemptionRow).where(RedemptionRow.resident == "resident_1")
+                           .order_by(col(RedemptionRow.reserved_at).desc())).first()
+    assert row is not None and row.status == "voided"
+    assert row.code not in caplog.text
