@@ -27,7 +27,8 @@ ROLE_USERS = {
     "service": "ai_camera", "party": "party_1", "legal_reviewer": "legal_reviewer",
     "grid_worker": "grid_baijiayuan", "building_leader": "leader_baijiayuan",
     "community_worker": "mediator_baijiayuan", "property": "property_baijiayuan",
-    "volunteer": "volunteer_baijiayuan",
+    "volunteer": "volunteer_baijiayuan", "merchant": "merchant_market",
+    "finance_officer": "finance_rongcheng",
 }
 CHECKS = ("not_a_server_error,status_code_conformance,content_type_conformance,"
           "response_schema_conformance")
