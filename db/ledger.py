@@ -260,6 +260,37 @@ def _award(conn: Connection, req: TransferRequest, caps: Caps) -> Award:
                  capped_by=capped if given < req.amount else None)
 
 
+def expiring(conn: Connection, community: str, cutoff: datetime) -> list[tuple[str, int]]:
+    """Residents' points that outlived their life, first in first out: what a resident was
+    given before `cutoff` and has not spent (or reserved, or had expired) since, since every
+    point going out takes the oldest first. One set-based query for the whole community."""
+    rows = conn.execute(text("""
+        SELECT a.id, COALESCE(SUM(t.amount), 0) - a.debits_posted - a.debits_pending AS left
+        FROM ledger_account a
+        LEFT JOIN ledger_transfer t
+          ON t.credit = a.id AND t.phase IN ('posted', 'post') AND t.at < :cutoff
+        WHERE a.kind = 'resident' AND a.community = :community
+        GROUP BY a.id, a.debits_posted, a.debits_pending
+        HAVING COALESCE(SUM(t.amount), 0) - a.debits_posted - a.debits_pending > 0
+        ORDER BY a.id"""), {"community": community, "cutoff": cutoff.astimezone(UTC)}).all()
+    return [(row.id, int(row.left)) for row in rows]
+
+
+def expire(engine: Engine, community: str, cutoff: datetime, month: str,
+           at: datetime) -> list[Transfer]:
+    """Move expiring points into the community's expiry account, one transfer per resident
+    with the id `expiry:<month>:<account>`. What expired is spent, so running it again
+    finds nothing left to expire and writes nothing."""
+    sink = f"expiry:{community}"
+    open_account(engine, sink, "expiry", community, community)
+    with engine.connect() as conn:
+        due = expiring(conn, community, cutoff)
+    return [transfer(engine, TransferRequest(
+        id=f"expiry:{month}:{account}", debit=account, credit=sink, amount=points,
+        kind="expiry", reason=f"{month} 结算：超过有效期的积分（先进先出）", actor="system",
+        at=at)) for account, points in due]
+
+
 def close_month(engine: Engine, month: str) -> bool:
     """Close a month (idempotent): True if this call closed it. Waits for transfers being
     written into it, then none can be."""

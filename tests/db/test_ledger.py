@@ -199,3 +199,26 @@ def test_awards_post_what_fits_under_the_caps_even_at_once(accounts) -> None:
     again = award(engine, req(tid, accounts["issuance"], accounts["resident"], 10,
                               kind="deed", at=tomorrow), small)
     assert again.repeated and again.given == 5 and available(accounts["resident"]) == 55
+
+
+def test_points_expire_first_in_first_out(accounts) -> None:
+    """100 points given two years ago, 30 spent since, 20 given last week: 70 expire, once."""
+    from db.ledger import expire
+
+    engine = get_engine()
+    old, recent = NOW - timedelta(days=730), NOW - timedelta(days=7)
+    community = accounts["issuance"].split(":")[1]
+    transfer(engine, req(f"t:{uuid.uuid4().hex}", accounts["issuance"], accounts["resident"],
+                         100, kind="deed", at=old))
+    transfer(engine, req(f"t:{uuid.uuid4().hex}", accounts["resident"], accounts["merchant"],
+                         30, kind="redemption", at=recent))
+    transfer(engine, req(f"t:{uuid.uuid4().hex}", accounts["issuance"], accounts["resident"],
+                         20, kind="deed", at=recent))
+    cutoff = NOW - timedelta(days=365)
+    done = expire(engine, community, cutoff, "2026-11", NOW)
+    assert [(t.debit, t.amount) for t in done] == [(accounts["resident"], 70)]
+    assert available(accounts["resident"]) == 20
+    assert available(f"expiry:{community}") == 70
+    assert expire(engine, community, cutoff, "2026-11", NOW) == []  # a rerun writes nothing
+    assert expire(engine, community, cutoff, "2026-12", NOW) == []  # nothing old is left
+    assert available(accounts["resident"]) == 20
