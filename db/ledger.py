@@ -13,6 +13,7 @@ by a check-then-write in Python:
 - transfers are never updated or deleted: triggers (migration 0008).
 """
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import and_, func, or_, select, text, update
@@ -64,9 +65,16 @@ def open_account(engine: Engine, account_id: str, kind: AccountKind, owner: str,
 
 def transfer(engine: Engine, req: TransferRequest) -> Transfer:
     """Write one transfer, or answer as the first write of the same id did."""
+    return _once(engine, req, lambda conn: _write(conn, req))
+
+
+def _once(engine: Engine, req: TransferRequest,
+          write: Callable[[Connection], Transfer]) -> Transfer:
+    """Run `write` in one transaction; a retry of a transfer written before (its id taken,
+    or its month closed since) answers with the first, if it asked for the same."""
     try:
         with engine.begin() as conn:
-            return _write(conn, req)
+            return write(conn)
     except LedgerError as err:  # a retry of a transfer whose month was closed meanwhile
         with engine.connect() as conn:
             first = _read(conn, req.id)
@@ -77,9 +85,9 @@ def transfer(engine: Engine, req: TransferRequest) -> Transfer:
         # The id was written before (a retry), or the pending transfer was resolved already.
         with engine.connect() as conn:
             same = _read(conn, req.id)
-            if same is None and req.pending_id:
-                raise LedgerError(RESOLVED, f"pending transfer {req.pending_id} was posted "
-                                  "or voided already") from None
+        if same is None and req.pending_id:
+            raise LedgerError(RESOLVED, f"pending transfer {req.pending_id} was posted or "
+                              "voided already") from None
         if same is None:
             raise
         if not _repeats(same, req):
@@ -125,29 +133,22 @@ def reserve(engine: Engine, req: TransferRequest, offer_id: str) -> Transfer:
         raise LedgerError(UNKNOWN, "a reservation is a pending transfer")
     today = req.at.astimezone(SHANGHAI).date()
     o = OFFER.c
-    try:
-        with engine.begin() as conn:
-            taken = conn.execute(update(OFFER).where(
-                o.id == offer_id, o.stock > 0, o.valid_until >= today)
-                .values(stock=o.stock - 1))
-            if taken.rowcount != 1:
-                first = _read(conn, req.id)
-                if first is not None and _repeats(first, req):
-                    return first
-                if conn.execute(select(o.id).where(o.id == offer_id)).first() is None:
-                    raise LedgerError(UNKNOWN, f"no offer {offer_id}")
-                raise LedgerError(INSUFFICIENT, f"offer {offer_id} has no stock left or is "
-                                  "no longer valid")
-            return _write(conn, req)
-    except IntegrityError:  # the id was written before: a retry (its unit was taken then)
-        with engine.connect() as conn:
-            same = _read(conn, req.id)
-        if same is None:
-            raise
-        if not _repeats(same, req):
-            raise LedgerError(EXISTS_DIFFERENT, f"transfer {req.id} exists with other "
-                              "fields") from None
-        return same
+
+    def write(conn: Connection) -> Transfer:
+        taken = conn.execute(update(OFFER).where(
+            o.id == offer_id, o.stock > 0, o.valid_until >= today)
+            .values(stock=o.stock - 1))
+        if taken.rowcount != 1:
+            first = _read(conn, req.id)
+            if first is not None and _repeats(first, req):
+                return first  # a retry: its unit was taken then
+            if conn.execute(select(o.id).where(o.id == offer_id)).first() is None:
+                raise LedgerError(UNKNOWN, f"no offer {offer_id}")
+            raise LedgerError(INSUFFICIENT, f"offer {offer_id} has no stock left or is no "
+                              "longer valid")
+        return _write(conn, req)
+
+    return _once(engine, req, write)
 
 
 def release(engine: Engine, req: TransferRequest, offer_id: str) -> Transfer:
@@ -156,29 +157,13 @@ def release(engine: Engine, req: TransferRequest, offer_id: str) -> Transfer:
     void did and gives nothing back twice."""
     if req.phase != "void":
         raise LedgerError(UNKNOWN, "a release is a void")
-    try:
-        with engine.begin() as conn:
-            conn.execute(update(OFFER).where(OFFER.c.id == offer_id)
-                         .values(stock=OFFER.c.stock + 1))
-            return _write(conn, req)
-    except LedgerError as err:
-        with engine.connect() as conn:
-            first = _read(conn, req.id)
-        if err.kind == CLOSED_MONTH and first is not None and _repeats(first, req):
-            return first
-        raise
-    except IntegrityError:
-        with engine.connect() as conn:
-            same = _read(conn, req.id)
-            if same is None and req.pending_id:
-                raise LedgerError(RESOLVED, f"pending transfer {req.pending_id} was posted "
-                                  "or voided already") from None
-        if same is None:
-            raise
-        if not _repeats(same, req):
-            raise LedgerError(EXISTS_DIFFERENT, f"transfer {req.id} exists with other "
-                              "fields") from None
-        return same
+
+    def write(conn: Connection) -> Transfer:
+        conn.execute(update(OFFER).where(OFFER.c.id == offer_id)
+                     .values(stock=OFFER.c.stock + 1))
+        return _write(conn, req)
+
+    return _once(engine, req, write)
 
 
 def _move(conn: Connection, phase: str, debit: str, credit: str, amount: int) -> None:
