@@ -23,8 +23,7 @@ with workflow.unsafe.imports_passed_through():
         DeedView,
     )
     from domain.roles import CITIZEN, COMMUNITY_WORKER
-    from domain.tasks import ActionResult, Actor, Projection, Task, TaskAction
-    from workflows import stubs
+    from domain.tasks import ActionResult, Actor, Task, TaskAction
     from workflows.human_tasks import TaskBoard, actor_notice, invalid
 
 AWARD_DEED_POINTS = "award_deed_points"
@@ -139,12 +138,5 @@ class DeedWorkflow:
         self.board.add_notice(actor_notice(self.state.workflow_id, resident, message, key))
 
     async def _save(self) -> None:
-        state = self.state
-        state.version += 1
-        open_tasks = self.board.open_tasks()
-        state.open_task_ids = [t.id for t in open_tasks]
-        dues = [t.due_at for t in open_tasks if t.due_at]
-        state.current_due_at = min(dues) if dues else None
-        await stubs.project(Projection(
-            process=PROCESS, case=state.model_dump(mode="json", exclude={"evidence"}),
-            tasks=self.board.take_changed(), notices=self.board.take_notices()))
+        self.board.stamp(self.state)
+        await self.board.project(self.state.model_dump(mode="json", exclude={"evidence"}))

@@ -67,12 +67,10 @@ with workflow.unsafe.imports_passed_through():
         Actor,
         DecisionSpec,
         Limit,
-        Projection,
         Task,
         TaskAction,
     )
     from domain.timefmt import SHANGHAI, local_text
-    from workflows import stubs
     from workflows.human_tasks import TaskBoard, actor_notice, invalid
 
 PRIOR_DISPUTE = "prior_dispute"
@@ -598,13 +596,6 @@ class DogDisputeWorkflow:
     # -- bookkeeping ----------------------------------------------------------------------
 
     async def _save(self) -> None:
-        state = self.state
-        state.version += 1
-        open_tasks = self.board.open_tasks()
-        state.open_task_ids = [t.id for t in open_tasks]
         # Residents' answer windows are theirs, not a deadline of the staff's.
-        dues = [t.due_at for t in open_tasks if t.due_at and t.expires_at is None]
-        state.current_due_at = min(dues) if dues else None
-        await stubs.project(Projection(
-            process=PROCESS, case=state.model_dump(mode="json", exclude={"evidence"}),
-            tasks=self.board.take_changed(), notices=self.board.take_notices()))
+        self.board.stamp(self.state, staff=lambda task: task.expires_at is None)
+        await self.board.project(self.state.model_dump(mode="json", exclude={"evidence"}))

@@ -37,6 +37,7 @@ with workflow.unsafe.imports_passed_through():
         Limit,
         Notice,
         PendingRequest,
+        Projection,
         Task,
         TaskAction,
         Watcher,
@@ -206,6 +207,23 @@ class TaskBoard:
 
     def open_tasks(self) -> list[Task]:
         return [t for t in self.tasks.values() if t.status == "open"]
+
+    def stamp(self, state: Any, staff: Callable[[Task], bool] = lambda _: True) -> list[Task]:
+        """A new version of the case's `state` (its fields `version`, `open_task_ids` and
+        `current_due_at`): the open tasks, and the earliest deadline of those `staff` counts
+        (a resident's answer window is not the staff's deadline). Returns the open tasks."""
+        state.version += 1
+        open_tasks = self.open_tasks()
+        state.open_task_ids = [t.id for t in open_tasks]
+        dues = [t.due_at for t in open_tasks if t.due_at and staff(t)]
+        state.current_due_at = min(dues) if dues else None
+        return open_tasks
+
+    async def project(self, case: dict[str, Any]) -> None:
+        """The case row, the tasks changed and the notices added since the last time, in one
+        transaction (the process's case writer shapes the row)."""
+        await stubs.project(Projection(process=self.process, case=case,
+                                       tasks=self.take_changed(), notices=self.take_notices()))
 
     def take_changed(self) -> list[Task]:
         """Tasks changed since the last publish."""

@@ -34,7 +34,6 @@ with workflow.unsafe.imports_passed_through():
         ActionResult,
         DecisionSpec,
         Limit,
-        Projection,
         Task,
         TaskAction,
     )
@@ -321,11 +320,7 @@ class IncidentWorkflow:
 
     async def _save(self) -> None:
         state = self.state
-        state.version += 1
-        open_tasks = self.board.open_tasks()
-        state.open_task_ids = [t.id for t in open_tasks]
-        dues = [t.due_at for t in open_tasks if t.due_at and t.step_code != "evaluate"]
-        state.current_due_at = min(dues) if dues else None
+        open_tasks = self.board.stamp(state, staff=lambda task: task.step_code != "evaluate")
         self._status_updates()
         if self.inp.policy.search_attributes:
             values = (state.status, state.category.code, state.department or "",
@@ -339,10 +334,7 @@ class IncidentWorkflow:
                     sa.CASE_DEPARTMENT.value_set(values[2]),
                     sa.CASE_OVERDUE.value_set(values[3]),
                 ])
-        await stubs.project(Projection(
-            # The row needs neither the reports in full nor photos (local activity inputs
-            # are not in the history, so this changes nothing a replay sees).
-            process=PROCESS, case=state.model_dump(mode="json", by_alias=True,
-                                                   exclude={"reports", "photos",
-                                                            "result_photos"}),
-            tasks=self.board.take_changed(), notices=self.board.take_notices()))
+        # The row needs neither the reports in full nor photos (local activity inputs are
+        # not in the history, so this changes nothing a replay sees).
+        await self.board.project(state.model_dump(
+            mode="json", by_alias=True, exclude={"reports", "photos", "result_photos"}))

@@ -53,12 +53,10 @@ with workflow.unsafe.imports_passed_through():
         DecisionSpec,
         Limit,
         Notice,
-        Projection,
         Task,
         TaskAction,
     )
     from domain.timefmt import SHANGHAI
-    from workflows import stubs
     from workflows.human_tasks import TaskBoard, invalid
 
 VISIT_COUNTS = "visit_counts"
@@ -589,11 +587,7 @@ class InspectionWorkflow:
 
     async def _save(self) -> None:
         state = self.state
-        state.version += 1
-        open_tasks = self.board.open_tasks()
-        state.open_task_ids = [t.id for t in open_tasks]
-        dues = [t.due_at for t in open_tasks if t.due_at]
-        state.current_due_at = min(dues) if dues else None
+        self.board.stamp(state)
         if state.status != self._told:  # inspections merged into this visit follow it
             self._told = state.status
             for joiner in self.joiners.values():
@@ -607,6 +601,4 @@ class InspectionWorkflow:
             self._lead_told = state.status
             text = f"检查任务 {state.id}（{state.enterprise_name}）：{STATUS_NAMES[state.status]}"
             self._tell(DEPT_HEAD, self.inp.lead_department, None, text, f"status{state.version}")
-        await stubs.project(Projection(process=PROCESS, case=state.model_dump(mode="json"),
-                                       tasks=self.board.take_changed(),
-                                       notices=self.board.take_notices()))
+        await self.board.project(state.model_dump(mode="json"))

@@ -47,12 +47,10 @@ with workflow.unsafe.imports_passed_through():
         DecisionSpec,
         Limit,
         Notice,
-        Projection,
         Task,
         TaskAction,
     )
     from domain.timefmt import local_text
-    from workflows import stubs
     from workflows.human_tasks import TaskBoard, actor_notice, invalid
 
 
@@ -362,15 +360,8 @@ class PenaltyCaseWorkflow:
     # -- bookkeeping ----------------------------------------------------------------------
 
     async def _save(self) -> None:
-        state = self.state
-        state.version += 1
-        open_tasks = self.board.open_tasks()
-        state.open_task_ids = [t.id for t in open_tasks]
         # The answer window is the party's, not a deadline of the staff's.
-        dues = [t.due_at for t in open_tasks if t.due_at and t.step_code != "answer"]
-        state.current_due_at = min(dues) if dues else None
-        await stubs.project(Projection(
-            # The row needs no evidence list (local activity inputs are not in the history).
-            process=PROCESS, case=state.model_dump(mode="json", exclude={"evidence"}),
-            tasks=self.board.take_changed(), notices=self.board.take_notices()))
+        self.board.stamp(self.state, staff=lambda task: task.step_code != "answer")
+        # The row needs no evidence list (local activity inputs are not in the history).
+        await self.board.project(self.state.model_dump(mode="json", exclude={"evidence"}))
 
