@@ -12,10 +12,13 @@ retries its signal for a few seconds.
 
 import asyncio
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import TypeVar
 
 from fastapi import HTTPException, status
+from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 from starlette.concurrency import run_in_threadpool
@@ -34,6 +37,8 @@ from domain.tasks import Actor
 from domain.timefmt import SHANGHAI
 from workflows.incident import IncidentWorkflow
 from workflows.registry import processes
+
+Input = TypeVar("Input", bound=BaseModel)
 
 JOIN_RADIUS_M = 50
 JOIN_WINDOW = timedelta(hours=24)
@@ -70,6 +75,24 @@ def new_case_id() -> str:
     # Readable by phone, unique without a central counter: date + 6 random hex digits; the
     # primary key and the workflow id reuse policy catch the rare collision.
     return f"{datetime.now(SHANGHAI):%Y%m%d}-{secrets.token_hex(3).upper()}"
+
+
+async def start_case(client: Client, process: str, make: Callable[[str], Input],
+                     what: str) -> Input:
+    """Start a case of `process` under a fresh id (`make` builds its input from the id),
+    drawing another on the rare collision; Temporal unreachable: 503. No row is written
+    first: the workflow's first projection writes it, and GET reads the workflow."""
+    for _ in range(3):
+        inp = make(new_case_id())
+        try:
+            await processes()[process].start(client, inp.id, inp)  # type: ignore[attr-defined]
+        except WorkflowAlreadyStartedError:
+            continue  # an id used before: draw another
+        except RPCError as err:
+            raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE,
+                                f"{what} cannot be started now; try again") from err
+        return inp
+    raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "could not allocate a case id")
 
 
 def unprocessable(message: str) -> HTTPException:

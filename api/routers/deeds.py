@@ -13,22 +13,19 @@ from fastapi import APIRouter, HTTPException, Path, Query, status
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import false
 from sqlmodel import col, select
-from temporalio.exceptions import WorkflowAlreadyStartedError
-from temporalio.service import RPCError
 
 from api.deps import CurrentUser, SessionDep, TemporalDep, actor_of
 from api.errors import responses
 from api.live import live_view
 from api.localtime import LocalTime
 from api.policy import deed_policy
-from api.reporting import new_case_id
+from api.reporting import start_case
 from api.routers.credit import caps
 from db.models import CommunityRow, DeedRow, ResidentRow, User
 from domain.deed import MAX_QUANTITY, PROCESS, DeedInput, DeedState, deed_types, workflow_id_for
 from domain.limits import MAX_OFFSET, MAX_REFS, Ref, Text
 from domain.roles import ADMIN, AUDITOR, CITIZEN, COMMAND_LEAD, COMMUNITY_WORKER, DEPT_HEAD
 from workflows.deed import DeedWorkflow
-from workflows.registry import processes
 
 router = APIRouter(prefix="/credit", tags=["德分宝 points"])
 
@@ -180,21 +177,12 @@ async def record_deed(body: DeedRequest, user: CurrentUser, session: SessionDep,
     session.close()  # don't hold a connection while Temporal starts the case
     now = datetime.now(UTC)
     policy = deed_policy()
-    for _ in range(3):
-        inp = DeedInput(
-            id=new_case_id(), resident=home.username, community=home.community,
-            community_name=community_name, type=kind, quantity=body.quantity,
-            description=body.description, evidence=body.evidence, recorded_by=actor_of(user),
-            reported_at=now, table_version=table.version, caps=caps(), policy=policy)
-        try:
-            await processes()[PROCESS].start(client, inp.id, inp)
-        except WorkflowAlreadyStartedError:
-            continue  # an id used before: draw another
-        except RPCError as err:
-            raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE,
-                                "the deed cannot be recorded now; try again") from err
-        return DeedCreated(id=inp.id, workflow_id=workflow_id_for(inp.id), status="verifying")
-    raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "could not allocate a case id")
+    inp = await start_case(client, PROCESS, lambda case_id: DeedInput(
+        id=case_id, resident=home.username, community=home.community,
+        community_name=community_name, type=kind, quantity=body.quantity,
+        description=body.description, evidence=body.evidence, recorded_by=actor_of(user),
+        reported_at=now, table_version=table.version, caps=caps(), policy=policy), "the deed")
+    return DeedCreated(id=inp.id, workflow_id=workflow_id_for(inp.id), status="verifying")
 
 
 @router.get("/deeds", response_model=list[DeedListed], responses=responses(401, 422))

@@ -26,8 +26,6 @@ from pydantic import (
 from sqlalchemy import and_, false, or_
 from sqlmodel import Session, col, select
 from temporalio.client import Client
-from temporalio.exceptions import WorkflowAlreadyStartedError
-from temporalio.service import RPCError
 
 from activities.dog_dispute import find_prior
 from api.actions import send_update
@@ -37,7 +35,7 @@ from api.errors import responses
 from api.live import live_view
 from api.localtime import LocalTime
 from api.policy import dog_policy
-from api.reporting import new_case_id
+from api.reporting import start_case
 from api.routers.dogs import community_of
 from api.routers.tasks import Completion, TaskOut, case_view, precheck, task_out
 from api.tables import export
@@ -87,7 +85,6 @@ from domain.roles import (
 )
 from domain.tasks import Task
 from workflows.dog_dispute import POLICE, DogDisputeWorkflow
-from workflows.registry import processes
 
 router = APIRouter(prefix="/dog-disputes", tags=["dog disputes"])
 
@@ -507,24 +504,14 @@ async def report(body: DogDisputeRequest, user: CurrentUser, session: SessionDep
     place = {"community": community.code, "community_name": community.name,
              "street": community.street}
     session.close()  # don't hold a connection while Temporal starts the case
-    for _ in range(3):
-        # No row first: the workflow's first projection writes it, and GET reads the workflow.
-        inp = DogDisputeInput(
-            id=new_case_id(), **place, behaviour=rule, convention_version=rules.version,
-            place=body.place, description=body.description, dog_id=body.dog_id,
-            dog_banned=banned, owner=owner, urgent=body.urgent, evidence=body.evidence,
-            prior=prior, reporter=actor_of(user), reported_at=now, policy=policy)
-        try:
-            await processes()[PROCESS].start(client, inp.id, inp)
-        except WorkflowAlreadyStartedError:
-            continue  # an id used before: draw another
-        except RPCError as err:
-            raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE,
-                                "the dispute cannot be started now; try again") from err
-        tier, _ = opening(inp)
-        return DogDisputeCreated(id=inp.id, workflow_id=workflow_id_for(inp.id), status=tier,
-                                 tier=tier)
-    raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "could not allocate a case id")
+    inp = await start_case(client, PROCESS, lambda case_id: DogDisputeInput(
+        id=case_id, **place, behaviour=rule, convention_version=rules.version,
+        place=body.place, description=body.description, dog_id=body.dog_id,
+        dog_banned=banned, owner=owner, urgent=body.urgent, evidence=body.evidence,
+        prior=prior, reporter=actor_of(user), reported_at=now, policy=policy), "the dispute")
+    tier, _ = opening(inp)
+    return DogDisputeCreated(id=inp.id, workflow_id=workflow_id_for(inp.id), status=tier,
+                             tier=tier)
 
 
 @router.get("", response_model=list[DogDisputeListed], responses=responses(401, 422))

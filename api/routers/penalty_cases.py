@@ -14,15 +14,13 @@ from fastapi import APIRouter, HTTPException, Path, Query, status
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 from sqlalchemy import false
 from sqlmodel import Session, col, select
-from temporalio.exceptions import WorkflowAlreadyStartedError
-from temporalio.service import RPCError
 
 from api.deps import CurrentUser, SessionDep, TemporalDep, actor_of
 from api.errors import responses
 from api.live import live_view
 from api.localtime import LocalTime
 from api.policy import penalty_policy
-from api.reporting import new_case_id
+from api.reporting import start_case
 from api.routers.tasks import TaskOut, case_view, task_out
 from db.models import EnforcementOfficerRow, EnterpriseRow, PenaltyCaseRow, User
 from domain.credit_code import CreditCode
@@ -49,7 +47,6 @@ from domain.roles import ADMIN, AUDITOR, COMMAND_LEAD, DEPT_HEAD, LEGAL_REVIEWER
 from domain.tasks import Task
 from domain.timefmt import SHANGHAI
 from workflows.penalty import PenaltyCaseWorkflow
-from workflows.registry import processes
 
 router = APIRouter(prefix="/penalty-cases", tags=["penalty cases"])
 
@@ -300,25 +297,12 @@ async def open_case(body: PenaltyCaseRequest, user: CurrentUser, session: Sessio
                             party=firm.party_username)
     session.close()  # don't hold a connection while Temporal starts the case
     policy = penalty_policy()
-    for _ in range(3):
-        inp = PenaltyInput(
-            id=new_case_id(), enterprise=enterprise, department=department,
-            officers=body.officers, item=body.item, facts=body.facts,
-            legal_basis=body.legal_basis, evidence=body.evidence,
-            fine_proposed=body.fine_proposed, opened_by=actor_of(user), opened_at=now,
-            policy=policy)
-        # No row first: the workflow's first projection writes it (as for an inspection's
-        # cases), and GET reads the workflow itself.
-        try:
-            await processes()[PROCESS].start(client, inp.id, inp)
-        except WorkflowAlreadyStartedError:
-            continue  # an id used before: draw another
-        except RPCError as err:
-            raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE,
-                                "the case cannot be started now; try again") from err
-        return PenaltyCaseCreated(id=inp.id, workflow_id=workflow_id_for(inp.id),
-                                  status="filing")
-    raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "could not allocate a case id")
+    inp = await start_case(client, PROCESS, lambda case_id: PenaltyInput(
+        id=case_id, enterprise=enterprise, department=department, officers=body.officers,
+        item=body.item, facts=body.facts, legal_basis=body.legal_basis,
+        evidence=body.evidence, fine_proposed=body.fine_proposed, opened_by=actor_of(user),
+        opened_at=now, policy=policy), "the case")
+    return PenaltyCaseCreated(id=inp.id, workflow_id=workflow_id_for(inp.id), status="filing")
 
 
 @router.get("", response_model=list[AnyListed], responses=responses(401, 422))
