@@ -86,6 +86,13 @@ class Settings(BaseSettings):
     credit_cap_balance: int = 1500  # the most a resident may hold (Guangzhou, Nanjing: 1,500)
     deed_verify_limit: str = "2 working_days"  # a community worker verifies a good deed
     redemption_days: int = 7  # a reserved redemption not confirmed by then is voided
+    # Monthly settlement (月度结算): a point's life, the review limits, and the Temporal
+    # Schedule `make up` creates (cron in Asia/Shanghai: 02:00 on the 1st).
+    points_life_months: int = 12
+    settlement_review_limit: str = "3 working_days"  # finance officer reviews a statement
+    settlement_answer_limit: str = "3 working_days"  # merchant answers a dispute
+    settlement_decide_limit: str = "5 working_days"  # admin decides a contested dispute
+    settlement_cron: str = "0 2 1 * *"
 
 
 @lru_cache

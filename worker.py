@@ -24,6 +24,7 @@ from activities.notify import notify
 from activities.projection import project
 from config import get_settings
 from domain import search_attributes
+from schedules import ensure_schedules
 from temporal_client import connect
 from workflows.registry import processes
 
@@ -37,7 +38,7 @@ sys.dont_write_bytecode = False
 
 
 def workflows() -> list[type]:
-    return [p.workflow for p in processes().values()]
+    return [w for p in processes().values() for w in (p.workflow, *p.helpers)]
 
 
 def activities() -> list:
@@ -90,6 +91,7 @@ async def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     client = await connect()
     await ensure_search_attributes(client)
+    await ensure_schedules(client)
     stop = asyncio.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):  # finish running tasks, then leave
         asyncio.get_running_loop().add_signal_handler(sig, stop.set)

@@ -91,3 +91,16 @@ def calendar_snapshot(today: date) -> CalendarSnapshot | None:
 def compute_deadlines(req: DeadlineRequest) -> list[datetime]:
     return working_time().deadlines(req.start, req.limit, req.shares, req.extra_hours, req.due,
                                     req.cap)
+
+
+def ladder_shares() -> list[float]:
+    """LADDER_SHARES: 预警, the deadline (1.0), then each higher level, as shares of a limit."""
+    shares = [float(x) for x in get_settings().ladder_shares.split(",")]
+    if len(shares) < 2 or shares[1] != 1.0:
+        raise ValueError("LADDER_SHARES must be 'warning,1.0[,higher...]', e.g. 0.8,1.0,2.0")
+    return shares
+
+
+def today_calendar() -> CalendarSnapshot | None:
+    """The working calendar frozen into a case that starts today (Asia/Shanghai)."""
+    return calendar_snapshot(datetime.now(ZoneInfo("Asia/Shanghai")).date())

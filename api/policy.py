@@ -1,8 +1,7 @@
 """The policy each new case of a process is started with, read from configuration."""
 
-from datetime import datetime
-
-from activities.calendar import calendar_snapshot
+from activities.calendar import ladder_shares, today_calendar
+from activities.settlement import settlement_policy  # noqa: F401  (the schedule reads it too)
 from config import get_settings
 from domain.deed import DeedPolicy
 from domain.dog_dispute import DogPolicy
@@ -11,19 +10,6 @@ from domain.inspection import InspectionPolicy
 from domain.ladder import command_ladder
 from domain.penalty import PenaltyPolicy
 from domain.tasks import Limit
-from domain.timefmt import SHANGHAI
-from domain.worktime import CalendarSnapshot
-
-
-def ladder_shares() -> list[float]:
-    shares = [float(x) for x in get_settings().ladder_shares.split(",")]
-    if len(shares) < 2 or shares[1] != 1.0:
-        raise ValueError("LADDER_SHARES must be 'warning,1.0[,higher...]', e.g. 0.8,1.0,2.0")
-    return shares
-
-
-def today_calendar() -> CalendarSnapshot:
-    return calendar_snapshot(datetime.now(SHANGHAI).date())
 
 
 def incident_policy() -> IncidentPolicy:

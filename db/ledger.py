@@ -65,7 +65,7 @@ def open_account(engine: Engine, account_id: str, kind: AccountKind, owner: str,
 
 def transfer(engine: Engine, req: TransferRequest) -> Transfer:
     """Write one transfer, or answer as the first write of the same id did."""
-    return _once(engine, req, lambda conn: _write(conn, req))
+    return _once(engine, req, lambda conn: write(conn, req))
 
 
 def _once(engine: Engine, req: TransferRequest,
@@ -96,9 +96,10 @@ def _once(engine: Engine, req: TransferRequest,
         return same
 
 
-def _write(conn: Connection, req: TransferRequest) -> Transfer:
-    month = month_of(req.at)
-    # The first statement writes, so SQLite takes its write lock before reading anything.
+def open_month(conn: Connection, month: str) -> None:
+    """Make sure `month` takes transfers until this transaction ends: closing it (an UPDATE)
+    waits for the share lock taken here. The first statement writes, so SQLite takes its
+    write lock before anything is read."""
     conn.execute(_insert(conn, MONTH).values(month=month, closed_at=None)
                  .on_conflict_do_nothing())
     closed = select(MONTH.c.closed_at).where(MONTH.c.month == month)
@@ -106,6 +107,11 @@ def _write(conn: Connection, req: TransferRequest) -> Transfer:
         closed = closed.with_for_update(read=True)
     if conn.execute(closed).scalar() is not None:
         raise LedgerError(CLOSED_MONTH, f"month {month} is closed: it takes no transfers")
+
+
+def write(conn: Connection, req: TransferRequest) -> Transfer:
+    month = month_of(req.at)
+    open_month(conn, month)
     debit, credit, amount = req.debit, req.credit, req.amount
     if req.phase in ("post", "void"):
         pending = _read(conn, req.pending_id or "")
@@ -146,7 +152,7 @@ def reserve(engine: Engine, req: TransferRequest, offer_id: str) -> Transfer:
                 raise LedgerError(UNKNOWN, f"no offer {offer_id}")
             raise LedgerError(INSUFFICIENT, f"offer {offer_id} has no stock left or is no "
                               "longer valid")
-        return _write(conn, req)
+        return write(conn, req)
 
     return _once(engine, req, write)
 
@@ -161,7 +167,7 @@ def release(engine: Engine, req: TransferRequest, offer_id: str) -> Transfer:
     def write(conn: Connection) -> Transfer:
         conn.execute(update(OFFER).where(OFFER.c.id == offer_id)
                      .values(stock=OFFER.c.stock + 1))
-        return _write(conn, req)
+        return write(conn, req)
 
     return _once(engine, req, write)
 
@@ -240,7 +246,7 @@ def _award(conn: Connection, req: TransferRequest, caps: Caps) -> Award:
     capped = next((name for name, room in rooms.items() if room < req.amount), None)
     if given == 0:
         return Award(transfer=None, asked=req.amount, given=0, capped_by=capped)
-    done = _write(conn, req.model_copy(update={"amount": given}))
+    done = write(conn, req.model_copy(update={"amount": given}))
     return Award(transfer=done, asked=req.amount, given=given,
                  capped_by=capped if given < req.amount else None)
 

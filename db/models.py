@@ -510,3 +510,51 @@ class RedemptionRow(SQLModel, table=True):
     rating: int | None = None
     state: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
     version: int = 0
+
+
+class SettlementRow(SQLModel, table=True):
+    """Projection of a month's settlement (月度结算)."""
+
+    __tablename__ = "settlement"
+    month: str = Field(primary_key=True, max_length=7)
+    workflow_id: str = Field(unique=True)
+    step: str = Field(index=True)
+    started_by: str
+    started_at: datetime | None = utc_column()
+    settled_at: datetime | None = utc_column()
+    state: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
+    version: int = 0
+
+
+class StatementRow(SQLModel, table=True):
+    """A merchant's statement of a month: its totals are computed once, in set-based SQL,
+    from the closed month's confirmed redemptions; its review writes the rest."""
+
+    __tablename__ = "settlement_statement"
+    id: str = Field(primary_key=True, max_length=64)  # <month>-<merchant>
+    month: str = Field(index=True, max_length=7)
+    merchant: str = Field(index=True, max_length=40)
+    merchant_name: str
+    community: str = Field(index=True)
+    redemptions: int
+    points: int
+    rate: float
+    amount_fen: int  # what the statement first said is due
+    status: str = Field(index=True)  # review, disputed, contested, approved, payable
+    excluded: list[str] = Field(default_factory=list, sa_column=Column(JSON))
+    points_settled: int | None = None
+    amount_fen_settled: int | None = None
+    transfer_id: str | None = None
+    payable_at: datetime | None = utc_column()
+    created_at: datetime | None = utc_column()
+    state: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
+    version: int = 0
+
+
+class CreditReportRow(SQLModel, table=True):
+    """The month's published report (月报), written once the month is settled."""
+
+    __tablename__ = "credit_report"
+    month: str = Field(primary_key=True, max_length=7)
+    data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
+    published_at: datetime | None = utc_column()

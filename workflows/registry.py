@@ -30,6 +30,7 @@ class Process:
     activities: tuple[str, ...] = ()  # modules whose @activity.defn functions the worker runs
     data_models: dict[str, type[BaseModel]] = field(default_factory=dict)  # decision data
     describe_start: StartDescription | None = None  # (actor, detail) of the start, for /audit
+    helpers: tuple[type, ...] = ()  # other workflows of the process (e.g. a schedule's)
 
     def workflow_id(self, case_id: str) -> str:
         return f"{self.id_prefix}{case_id}"
@@ -131,6 +132,20 @@ def _builtin() -> None:
 
     register(Process(name="redemption", label="德分宝 积分兑换", workflow=RedemptionWorkflow,
                      id_prefix="redemption-", activities=("activities.redemptions",)))
+    from domain.settlement import DECISION_DATA as SETTLEMENT_DATA
+    from workflows.settlement import (
+        MonthlySettlementWorkflow,
+        SettlementScheduleWorkflow,
+        StatementReviewWorkflow,
+    )
+
+    register(Process(name="settlement", label="德分宝 月度结算",
+                     workflow=MonthlySettlementWorkflow, id_prefix="settlement-",
+                     activities=("activities.settlement",),
+                     helpers=(SettlementScheduleWorkflow,)))
+    register(Process(name="statement", label="德分宝 商家结算单审核",
+                     workflow=StatementReviewWorkflow, id_prefix="statement-",
+                     data_models=SETTLEMENT_DATA))
 
 
 def processes() -> dict[str, Process]:
@@ -146,5 +161,6 @@ def by_workflow_type(name: str) -> Process | None:
 
 
 def by_workflow_id(workflow_id: str) -> Process | None:
-    return next((p for p in processes().values() if workflow_id.startswith(p.id_prefix)),
-                None)
+    """The process whose id prefix is the longest that `workflow_id` starts with."""
+    found = [p for p in processes().values() if workflow_id.startswith(p.id_prefix)]
+    return max(found, key=lambda p: len(p.id_prefix), default=None)

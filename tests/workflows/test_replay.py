@@ -30,5 +30,6 @@ async def test_replay(path: Path) -> None:
     # The longest registered name the file starts with (`dog_dispute_…` is not `dog`'s).
     name = max((n for n in processes() if path.stem.startswith(f"{n}_")), key=len)
     process = processes()[name]
-    replayer = Replayer(workflows=[process.workflow], data_converter=pydantic_data_converter)
+    replayer = Replayer(workflows=[process.workflow, *process.helpers],
+                        data_converter=pydantic_data_converter)
     await replayer.replay_workflow(history)
