@@ -65,7 +65,7 @@ def open_account(engine: Engine, account_id: str, kind: AccountKind, owner: str,
 
 def transfer(engine: Engine, req: TransferRequest) -> Transfer:
     """Write one transfer, or answer as the first write of the same id did."""
-    return _once(engine, req, lambda conn: write(conn, req))
+    return _once(engine, req, lambda conn: write_transfer(conn, req))
 
 
 def _once(engine: Engine, req: TransferRequest,
@@ -109,7 +109,8 @@ def open_month(conn: Connection, month: str) -> None:
         raise LedgerError(CLOSED_MONTH, f"month {month} is closed: it takes no transfers")
 
 
-def write(conn: Connection, req: TransferRequest) -> Transfer:
+def write_transfer(conn: Connection, req: TransferRequest) -> Transfer:
+    """Write one transfer inside the caller's transaction (see `transfer`)."""
     month = month_of(req.at)
     open_month(conn, month)
     debit, credit, amount = req.debit, req.credit, req.amount
@@ -152,7 +153,7 @@ def reserve(engine: Engine, req: TransferRequest, offer_id: str) -> Transfer:
                 raise LedgerError(UNKNOWN, f"no offer {offer_id}")
             raise LedgerError(INSUFFICIENT, f"offer {offer_id} has no stock left or is no "
                               "longer valid")
-        return write(conn, req)
+        return write_transfer(conn, req)
 
     return _once(engine, req, write)
 
@@ -167,7 +168,7 @@ def release(engine: Engine, req: TransferRequest, offer_id: str) -> Transfer:
     def write(conn: Connection) -> Transfer:
         conn.execute(update(OFFER).where(OFFER.c.id == offer_id)
                      .values(stock=OFFER.c.stock + 1))
-        return write(conn, req)
+        return write_transfer(conn, req)
 
     return _once(engine, req, write)
 
@@ -246,7 +247,7 @@ def _award(conn: Connection, req: TransferRequest, caps: Caps) -> Award:
     capped = next((name for name, room in rooms.items() if room < req.amount), None)
     if given == 0:
         return Award(transfer=None, asked=req.amount, given=0, capped_by=capped)
-    done = write(conn, req.model_copy(update={"amount": given}))
+    done = write_transfer(conn, req.model_copy(update={"amount": given}))
     return Award(transfer=done, asked=req.amount, given=given,
                  capped_by=capped if given < req.amount else None)
 

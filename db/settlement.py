@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import bindparam, select, text, update
 from sqlalchemy.engine import Connection, Engine
 
-from db.ledger import ACCOUNT, TRANSFER, month_of, open_account, open_month, release, write
+from db.ledger import ACCOUNT, TRANSFER, month_of, open_account, open_month, release, write_transfer
 from db.models import CreditReportRow, StatementRow
 from domain.ledger import LedgerError, TransferRequest, account_id
 from domain.redemption import pending_id as redemption_pending_id
@@ -155,6 +155,7 @@ def compute_statements(engine: Engine, month: str, now: datetime) -> list[Statem
                    s.community, s.redemptions, s.points, s.rate, s.amount_fen, 'review',
                    '[]', :now, '{{}}', 0
             FROM ({TOTALS}) s
+            WHERE 1 = 1  -- SQLite: an INSERT ... SELECT ... ON CONFLICT needs a WHERE
             ON CONFLICT (id) DO NOTHING"""), {"month": month, "now": now.astimezone(UTC)})
         rows = conn.execute(select(STATEMENT).where(STATEMENT.c.month == month)
                             .order_by(STATEMENT.c.merchant)).all()
@@ -171,7 +172,7 @@ def statement_lines(conn: Connection, month: str, merchant_account: str,
         SELECT r.id AS redemption, r.offer_id, o.title AS offer_title, r.resident,
                t.amount AS points, t.at AS confirmed_at, t.id AS transfer_id
         FROM ledger_transfer t
-        JOIN redemption r ON t.id = 'redemption:' || r.id || ':post'
+        JOIN redemption r ON t.id = 'redemption:' || r.id || ':' || 'post'
         LEFT JOIN offer o ON o.id = r.offer_id
         WHERE t.month = :month AND t.phase = 'post' AND t.kind = 'redemption'
           AND t.credit = :account"""
@@ -219,7 +220,7 @@ def post_statements(engine: Engine, res: Resolution) -> Posted:
                 raise LedgerError("Unknown", f"statement {row.id} has no review result")
             out = statement_lines(conn, month, row.account, result.excluded)
             for line in out:
-                write(conn, TransferRequest(
+                write_transfer(conn, TransferRequest(
                     id=f"settlement:{month}:reverse:{line.redemption}",
                     debit=row.account, credit=account_id("resident", line.resident),
                     amount=line.points, kind="reversal",
@@ -230,7 +231,7 @@ def post_statements(engine: Engine, res: Resolution) -> Posted:
             fen = round(points * row.rate * 100)
             tid = settlement_transfer_id(month, row.merchant)
             if points > 0:
-                write(conn, TransferRequest(
+                write_transfer(conn, TransferRequest(
                     id=tid, debit=row.account, credit=sink, amount=points,
                     kind="settlement",
                     reason=f"{month} 结算：{points} 积分，应付 {amount_text(fen)}",

@@ -12,7 +12,7 @@ and by the schedule settles once.
 """
 
 import asyncio
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
@@ -73,7 +73,7 @@ class MonthlySettlementWorkflow:
         if workflow.now() < month_end(month):
             raise ApplicationError(f"{month} 尚未结束，不能结算", non_retryable=True)
         await self._save()
-        state.closed_at = await self._do("close_ledger_month", month)
+        state.closed_at = await self._do("close_ledger_month", month, result_type=datetime)
         await self._next("voiding")
         state.voided = await self._do("void_stale_redemptions", workflow.now(), result_type=int)
         await self._next("expiring")
