@@ -258,8 +258,9 @@ class SettlementScheduleWorkflow:
     """Started by the Temporal Schedule: settle the month before this one, once."""
 
     @workflow.run
-    async def run(self) -> str:
-        month = previous_month(workflow.now())
+    async def run(self, month: str | None = None) -> str:
+        """`month`: the schedule passes none (the month before); a drill may name one."""
+        month = month or previous_month(workflow.now())
         policy: SettlementPolicy = await workflow.execute_activity(
             "settlement_policy", result_type=SettlementPolicy, start_to_close_timeout=SHORT)
         try:

@@ -46,6 +46,7 @@ class Month:
     def __init__(self, month: str, redemptions: int = 3, rate: float = 0.05) -> None:
         self.month = month
         tag = uuid.uuid4().hex[:8]
+        self.tag = tag
         self.community = f"c{tag}"
         self.merchant = f"m{tag}"
         self.merchant_account = account_id("merchant", self.merchant)

@@ -4,6 +4,8 @@ merchant's statement reviewed on the task board and posted, and the report publi
 dispute path (the merchant accepts; contests and admin decides); a late review climbs the
 ladder; a wrong actor is refused before anything is written."""
 
+from datetime import UTC, datetime
+
 import pytest
 from sqlmodel import Session
 from temporalio.client import WorkflowUpdateFailedError
@@ -11,19 +13,26 @@ from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 
 from activities.calendar import working_time
+from config import get_settings
 from db.engine import get_engine
 from db.ledger import transfer
 from db.ledger_check import problems
 from db.models import CreditReportRow, LedgerMonthRow, RedemptionRow, StatementRow
 from domain.ledger import CLOSED_MONTH, LedgerError, TransferRequest, account_id
-from domain.settlement import SettlementState, statement_id
+from domain.settlement import (
+    SettlementState,
+    expiry_cutoff,
+    previous_month,
+    statement_id,
+    workflow_id_for,
+)
 from domain.tasks import FORBIDDEN, INVALID, Actor, TaskAction
 from tests.support import save_history
 from tests.workflows.dog_dispute_support import escalations, sleep_until
 from tests.workflows.penalty_support import events
 from tests.workflows.settlement_support import Month, act, fresh_month, open_task
 from tests.workflows.test_deed import MINUTE, eventually
-from workflows.settlement import StatementReviewWorkflow
+from workflows.settlement import SettlementScheduleWorkflow, StatementReviewWorkflow
 
 SHARES = [0.8, 1.0, 2.0]  # the configured ladder (LADDER_SHARES)
 
@@ -160,3 +169,32 @@ async def test_late_review_climbs_the_ladder(env: WorkflowEnvironment) -> None:
     state = await handle.result()
     assert state.step == "settled" and state.points_settled == 30
     await save_history(review, "statement_escalated_approved")
+
+
+async def test_the_schedule_settles_a_month_once(env: WorkflowEnvironment) -> None:
+    """What the Schedule starts on the 1st: the month's settlement under the month's id;
+    a second start (by hand, or the schedule again) finds it and settles nothing twice."""
+    month = Month(fresh_month())
+    queue = get_settings().task_queue
+    first = await env.client.execute_workflow(
+        SettlementScheduleWorkflow.run, month.month, id=f"settlement-schedule-{month.tag}",
+        task_queue=queue)
+    assert first == f"{month.month}: started"
+    again = await env.client.execute_workflow(
+        SettlementScheduleWorkflow.run, month.month, id=f"settlement-schedule-{month.tag}-2",
+        task_queue=queue)
+    assert again == f"{month.month}: already started"
+    handle = env.client.get_workflow_handle(workflow_id_for(month.month),
+                                            result_type=SettlementState)
+    await act(month.review(env.client), "review", month.finance, "approve")
+    state = await handle.result()
+    assert (state.started_by, state.points_settled) == ("schedule", 30)
+    await save_history(env.client.get_workflow_handle(f"settlement-schedule-{month.tag}"),
+                       "settlement_schedule_started")
+
+
+def test_the_month_a_run_settles() -> None:
+    """02:00 on the 1st in Asia/Shanghai is still the last day of the month before in UTC."""
+    assert previous_month(datetime(2026, 11, 30, 18, 0, tzinfo=UTC)) == "2026-11"
+    assert previous_month(datetime(2027, 1, 1, 0, 0, tzinfo=UTC)) == "2026-12"
+    assert expiry_cutoff("2026-11", 12) == datetime(2025, 11, 30, 16, 0, tzinfo=UTC)
