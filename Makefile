@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: up test bench fuzz lint install clean ledger-check
+.PHONY: up test bench bench-settlement fuzz lint install clean ledger-check
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -23,6 +23,10 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m scripts.bench $(BENCH_ARGS)
+
+# Build a month for 420,000 residents on PostgreSQL (drops and recreates ddk_bench), settle it.
+bench-settlement: $(STAMP)
+	$(BIN)/python -m scripts.bench_settlement $(BENCH_ARGS)
 
 fuzz: $(STAMP)
 	$(BIN)/python -m scripts.fuzz $(FUZZ_ARGS)
