@@ -239,7 +239,7 @@ def get_report(month: Month, user: CurrentUser, session: SessionDep) -> dict[str
 
 
 @router.get("/accounts/{account_id}", response_model=AccountOut,
-            responses=responses(401, 403, 404))
+            responses=responses(401, 403, 404, 422))
 def get_account(user: CurrentUser, session: SessionDep,
                 account_id: str = Path(max_length=96, pattern=r"^[A-Za-z0-9:._-]+$")
                 ) -> AccountOut:

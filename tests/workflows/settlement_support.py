@@ -29,12 +29,13 @@ from domain.settlement import (
 from domain.tasks import Actor, Task, TaskAction
 from workflows.settlement import MonthlySettlementWorkflow, StatementReviewWorkflow
 
-_MONTHS = itertools.count()
+_MONTHS = itertools.count(uuid.uuid4().int % 24)  # the session's months follow each other
 
 
 def fresh_month() -> str:
-    """A month of 2011-2019 this test process has not settled (each test its own)."""
-    n = next(_MONTHS) + uuid.uuid4().int % 90
+    """A month of 2011-2019 no other test of this session uses (the database is new)."""
+    n = next(_MONTHS)
+    assert n < 108, "out of past months for settlement tests"
     return f"{2011 + n // 12}-{n % 12 + 1:02d}"
 
 
