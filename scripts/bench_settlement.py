@@ -3,6 +3,8 @@ PostgreSQL, settle it through MonthlySettlementWorkflow, and compare with plain 
 
     python -m scripts.bench_settlement [--residents 420000] [--merchants 500] [--active 0.3]
                                        [--stale 1000] [--database-url postgresql://...]
+                                       [--officers query|inbox] [--concurrency 50]
+                                       [--build-only]
 
 The database (default postgresql://postgres@127.0.0.1:5432/ddk_bench) is dropped and
 created afresh, migrated with the real migrations and seeded with the communities. The month
@@ -29,7 +31,9 @@ What the month holds (shares chosen for a plausible district, all deterministic)
 
 Then a Temporal dev server and the project's worker (separate processes, scripts/stack.py)
 settle M: the benchmark plays the finance officers and approves every statement's review task
-(Updates, at most `--concurrency` at a time). Checks afterwards: ledger-check is clean, the
+(Updates, at most `--concurrency` at a time), finding the tasks by polling each statement
+workflow's `tasks` query (default) or, with `--officers inbox`, from the task board's open
+tasks in the database, as GET /tasks shows them. Checks afterwards: ledger-check is clean, the
 settlement transfers move exactly the points redeemed in M, each statement equals the plain
 SQL totals, the stale reservations were voided, and the expired points are what the build
 left unspent from before the cutoff.
@@ -39,7 +43,9 @@ ledger_transfer after settlement), seconds (start of the workflow to its result)
 sql_seconds (one plain SQL statement computing the same merchant totals, in this run),
 worker_rss_mb (the worker's peak RSS), and build_seconds, check_seconds, review_seconds
 (first review task seen to last approval), statements, expired_points, voided, month,
-ratio (seconds / sql_seconds) and failures (empty when every check held).
+ratio (seconds / sql_seconds), steps (each activity's seconds, `children_started` and
+`reviews` from the month's history), cpu_seconds (driver, worker, dev server, while
+settling), history_events (the month's workflow) and failures (empty when all checks held).
 """
 
 import argparse
@@ -561,22 +567,23 @@ async def drive(engine: Engine, address: str, month: str, args: argparse.Namespa
         await asyncio.gather(officer_task, return_exceptions=True)
     seconds = time.perf_counter() - t0
     try:
-        steps = await step_seconds(handle)
+        steps, events = await step_seconds(handle)
     except Exception as err:  # noqa: BLE001  (a figure, not a check)
         say(f"  could not read the workflow's history: {err}")
-        steps = {}
+        steps, events = {}, None
     review = (officers.last_approved - officers.first_seen
               if officers.first_seen and officers.last_approved else None)
     return {"seconds": round(seconds, 2), "state": state,
             "review_seconds": round(review, 2) if review is not None else None,
             "approved": len(officers.approved), "officer_errors": officers.errors[:5],
-            "steps": steps}
+            "steps": steps, "history_events": events}
 
 
-async def step_seconds(handle) -> dict[str, float]:  # noqa: ANN001
+async def step_seconds(handle) -> tuple[dict[str, float], int]:  # noqa: ANN001
     """Where the month's time went, from its history: each activity type's time from
-    scheduled to completed (summed over its calls), and `reviews`, from the first child
-    started to the last one completed."""
+    scheduled to completed (summed over its calls), `children_started` from the first child
+    asked for to the last one started, `reviews` to the last one completed; and the number
+    of events in the month's history."""
     from temporalio.api.enums.v1 import EventType
 
     history = await handle.fetch_history()
@@ -602,7 +609,7 @@ async def step_seconds(handle) -> dict[str, float]:  # noqa: ANN001
         spent["children_started"] = (started - first).total_seconds()
     if first and last:
         spent["reviews"] = (last - first).total_seconds()
-    return {k: round(v, 2) for k, v in spent.items()}
+    return {k: round(v, 2) for k, v in spent.items()}, len(history.events)
 
 
 # -- the checks after settling -------------------------------------------------------------
@@ -750,7 +757,8 @@ def main(argv: list[str]) -> int:
                    "review_seconds": settled["review_seconds"], "statements": state.statements,
                    "expired_points": state.expired_points, "voided": state.voided,
                    "ratio": round(settled["seconds"] / sql_seconds, 1),
-                   "steps": settled["steps"], "cpu_seconds": settled.get("cpu_seconds")}
+                   "steps": settled["steps"], "cpu_seconds": settled.get("cpu_seconds"),
+                   "history_events": settled["history_events"]}
     elif args.build_only:
         report |= {"seconds": None, "worker_rss_mb": None}
     with engine.connect() as conn:
