@@ -25,7 +25,8 @@ What the month holds (shares chosen for a plausible district, all deterministic)
   post `redemption:<rid>:post` in M, and a `redemption` row, confirmed;
 - `--stale` reservations (default 1000, scaled down with --residents) by residents with an
   opening balance who were not active: pending only, their redemption rows `reserved` and
-  expired: the settlement voids them and gives the offer's unit back;
+  expired: the settlement voids them and gives the offer's unit back (every reservation
+  took one unit of its offer's stock of 1000);
 - merchants `merchant:bm<n>` over the communities, 0.05 yuan a point, every 10th a donor
   (rate 0), two offers each.
 
@@ -216,6 +217,10 @@ BUILD = [
                CASE WHEN status = 'confirmed' THEN reserved_at + interval '2 hours' END,
                NULL, NULL, CAST('{}' AS json), 1
         FROM bench_redemption"""),
+    ("offer stock taken", """
+        UPDATE offer o SET stock = o.stock - r.n
+        FROM (SELECT offer_id, COUNT(*) AS n FROM bench_redemption GROUP BY offer_id) r
+        WHERE o.id = r.offer_id"""),
     ("accounts and their totals", """
         INSERT INTO ledger_account (id, kind, owner, community, negative_allowed,
                                     debits_posted, credits_posted, debits_pending,
@@ -289,6 +294,7 @@ def build_month(engine: Engine, month: str, args: argparse.Namespace) -> dict[st
                    (SELECT COUNT(*) FROM ledger_transfer WHERE kind = 'deed') AS deeds,
                    (SELECT COUNT(*) FROM redemption WHERE status = 'confirmed') AS redeemed,
                    (SELECT COUNT(*) FROM redemption WHERE status = 'reserved') AS stale,
+                   (SELECT COUNT(*) FROM offer) AS offers,
                    (SELECT COUNT(*) FROM ledger_account) AS accounts,
                    (SELECT COUNT(*) FROM ledger_account
                     WHERE kind = 'resident' AND credits_posted - debits_posted
@@ -629,6 +635,7 @@ def check_settled(engine: Engine, month: str, state, sql_rows: dict, built: dict
                       for r in conn.execute(text(
                           "SELECT merchant, redemptions, points, amount_fen, status "
                           "FROM settlement_statement WHERE month = :m"), {"m": month})}
+        stock = conn.execute(text("SELECT SUM(stock) FROM offer")).scalar()
         voided = conn.execute(text(
             "SELECT COUNT(*) FROM ledger_transfer t JOIN redemption r "
             "ON t.pending_id = 'redemption:' || r.id WHERE r.status = 'reserved' "
@@ -653,6 +660,10 @@ def check_settled(engine: Engine, month: str, state, sql_rows: dict, built: dict
     if state.voided != built["stale"] or voided != built["stale"]:
         failures.append(f"voided {state.voided} (workflow) / {voided} (ledger), built "
                         f"{built['stale']} stale reservations")
+    if stock != built["offers"] * OFFER_STOCK - built["redeemed"]:
+        failures.append(f"offers hold {stock} units, expected "
+                        f"{built['offers'] * OFFER_STOCK - built['redeemed']} (the voided "
+                        "reservations' units given back)")
     if (state.expired_accounts, state.expired_points) != expiry:
         failures.append(f"expired {state.expired_accounts} accounts, "
                         f"{state.expired_points} points; expected {expiry[0]}, {expiry[1]}")
