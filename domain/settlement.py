@@ -20,7 +20,7 @@ from domain.worktime import CalendarSnapshot
 
 PROCESS = "settlement"  # the month
 STATEMENT = "statement"  # one merchant's statement of the month
-MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
+MONTH_PATTERN = r"^20\d{2}-(0[1-9]|1[0-2])$"  # 2000-01 … 2099-12
 MAX_LINES = 200  # lines one dispute may name
 
 Step = Literal["closing", "voiding", "expiring", "statements", "reviewing", "posting",
