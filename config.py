@@ -93,6 +93,10 @@ class Settings(BaseSettings):
     settlement_answer_limit: str = "3 working_days"  # merchant answers a dispute
     settlement_decide_limit: str = "5 working_days"  # admin decides a contested dispute
     settlement_cron: str = "0 2 1 * *"
+    # 惠新码 rider pass: the union's review limit, a pass's life and the renewal reminder.
+    rider_pass_review_limit: str = "2 working_days"
+    rider_pass_valid_days: int = 365
+    rider_pass_remind_days: int = 30
 
 
 @lru_cache

@@ -9,6 +9,7 @@ from domain.incident import IncidentPolicy
 from domain.inspection import InspectionPolicy
 from domain.ladder import command_ladder
 from domain.penalty import PenaltyPolicy
+from domain.rider_pass import RiderPassPolicy
 from domain.tasks import Limit
 
 
@@ -75,3 +76,11 @@ def dog_policy() -> DogPolicy:
 def deed_policy() -> DeedPolicy:
     return DeedPolicy(verify_limit=Limit.parse(get_settings().deed_verify_limit),
                       escalation=command_ladder(ladder_shares()), calendar=today_calendar())
+
+
+def rider_pass_policy() -> RiderPassPolicy:
+    s = get_settings()
+    return RiderPassPolicy(review_limit=Limit.parse(s.rider_pass_review_limit),
+                           valid_days=s.rider_pass_valid_days,
+                           remind_days=s.rider_pass_remind_days,
+                           escalation=command_ladder(ladder_shares()), calendar=today_calendar())

@@ -558,3 +558,22 @@ class CreditReportRow(SQLModel, table=True):
     month: str = Field(primary_key=True, max_length=7)
     data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
     published_at: datetime | None = utc_column()
+
+
+class RiderPassRow(SQLModel, table=True):
+    """Projection of a 惠新码 rider pass. No personal data: the rider's name, phone, ID
+    number and photo are kept apart, for those who need them."""
+
+    __tablename__ = "rider_pass"
+    id: str = Field(primary_key=True, max_length=64)
+    workflow_id: str = Field(unique=True)
+    rider: str = Field(index=True)
+    platform: str
+    status: str = Field(index=True)
+    scope: Any = Field(default=None, sa_column=Column(JSON))  # "district" or community codes
+    applied_at: datetime | None = utc_column(index=True)
+    approved_at: datetime | None = utc_column()
+    valid_until: datetime | None = utc_column(index=True)
+    ended_at: datetime | None = utc_column()
+    state: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
+    version: int = 0

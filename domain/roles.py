@@ -24,9 +24,18 @@ COMMUNITY_ROLES = (GRID_WORKER, BUILDING_LEADER, COMMUNITY_WORKER, PROPERTY, VOL
 # officers review a community's monthly statements (`department` = the community's code).
 MERCHANT = "merchant"
 FINANCE_OFFICER = "finance_officer"
+# 惠新码: riders are outsiders like citizens; the trade union federation (区总工会) reviews
+# passes and answers service requests; a gate guard's `department` is their community.
+RIDER = "rider"
+UNION_REVIEWER = "union_reviewer"
+UNION_WORKER = "union_worker"
+LEGAL_AID = "legal_aid"
+GATE_GUARD = "gate_guard"
+UNION_ROLES = (UNION_REVIEWER, UNION_WORKER, LEGAL_AID)
 
 ROLES = (CITIZEN, INSPECTOR, INTAKE, DISPATCHER, OFFICER, DEPT_HEAD, COMMAND_LEAD, AUDITOR, ADMIN,
-         SERVICE, PARTY, LEGAL_REVIEWER, *COMMUNITY_ROLES, MERCHANT, FINANCE_OFFICER)
+         SERVICE, PARTY, LEGAL_REVIEWER, *COMMUNITY_ROLES, MERCHANT, FINANCE_OFFICER, RIDER,
+         *UNION_ROLES, GATE_GUARD)
 
 # The district's own staff: they read every incident. Anyone else (citizens, enterprises,
 # community staff, property companies and volunteers, and roles added later) sees only what
@@ -36,7 +45,7 @@ DISTRICT_STAFF = (INSPECTOR, INTAKE, DISPATCHER, OFFICER, DEPT_HEAD, COMMAND_LEA
 
 # Callers outside the government (citizens, machine accounts, enterprises): they see only what
 # they reported or what concerns them (and their own tasks), never the staff's view.
-REPORTER_ROLES = (CITIZEN, SERVICE, PARTY)
+REPORTER_ROLES = (CITIZEN, SERVICE, PARTY, RIDER)
 
 SOURCES = ("citizen", "inspector", "ai_video", "city_dispatch")
 SOURCE_NAMES = {

@@ -97,6 +97,13 @@ def _describe_deed(inp: dict[str, Any]) -> tuple[dict[str, Any] | None, dict[str
     return inp.get("recorded_by"), detail
 
 
+def _describe_rider_pass(inp: dict[str, Any]) -> tuple[dict[str, Any] | None, dict[str, Any]]:
+    # The pass id, the rider's username and platform: no personal data is in the history.
+    detail = {k: inp.get(k) for k in ("id", "rider", "platform") if inp.get(k)}
+    rider = {"username": inp.get("rider"), "role": "rider"} if inp.get("rider") else None
+    return rider, detail
+
+
 def _builtin() -> None:
     from domain.dog_dispute import DECISION_DATA as DOG_DATA
     from domain.incident import DECISION_DATA
@@ -146,6 +153,12 @@ def _builtin() -> None:
     register(Process(name="statement", label="德分宝 商家结算单审核",
                      workflow=StatementReviewWorkflow, id_prefix="statement-",
                      data_models=SETTLEMENT_DATA))
+    from domain.rider_pass import DECISION_DATA as PASS_DATA
+    from workflows.rider_pass import RiderPassWorkflow
+
+    register(Process(name="rider_pass", label="惠新码 骑手通行码", workflow=RiderPassWorkflow,
+                     id_prefix="rider-pass-", activities=("activities.rider_pass",),
+                     data_models=PASS_DATA, describe_start=_describe_rider_pass))
 
 
 def processes() -> dict[str, Process]:
