@@ -18,6 +18,7 @@ class Settings(BaseSettings):
 
     # No default: a secret in the code is a secret anyone can read (security.check_secret).
     jwt_secret: str | None = None
+    id_hash_secret: str | None = None  # keys riders' ID-number hashes (惠新码)
     jwt_ttl_minutes: int = 12 * 60
 
     # Working time: local zone, daily working periods, and a JSON file with holidays and

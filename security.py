@@ -32,15 +32,25 @@ class InsecureSecret(RuntimeError):
     """JWT_SECRET is missing, too short or the old public default."""
 
 
-def secret_problem(secret: str | None) -> str | None:
-    """Why `secret` may not sign tokens, or None when it may."""
+def secret_problem(secret: str | None, name: str = "JWT_SECRET") -> str | None:
+    """Why `secret` may not sign tokens (or key hashes), or None when it may."""
     if not secret:
-        return "JWT_SECRET is not set"
+        return f"{name} is not set"
     if secret == OLD_DEFAULT_SECRET:
-        return "JWT_SECRET is the old default printed in the source code"
+        return f"{name} is the old default printed in the source code"
     if len(secret) < MIN_SECRET_LENGTH:
-        return f"JWT_SECRET is shorter than {MIN_SECRET_LENGTH} characters"
+        return f"{name} is shorter than {MIN_SECRET_LENGTH} characters"
     return None
+
+
+def id_hash_secret() -> str:
+    """The key of riders' ID-number hashes; no default, in development or anywhere."""
+    secret = get_settings().id_hash_secret
+    problem = secret_problem(secret, "ID_HASH_SECRET")
+    if problem:
+        raise InsecureSecret(problem)
+    assert secret is not None
+    return secret
 
 
 def jwt_secret() -> str:

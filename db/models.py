@@ -577,3 +577,63 @@ class RiderPassRow(SQLModel, table=True):
     ended_at: datetime | None = utc_column()
     state: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
     version: int = 0
+
+
+class RiderProfileRow(SQLModel, table=True):
+    """A rider's personal data (惠新码), shown to the rider and the union's reviewers only:
+    the ID number is kept as a keyed hash (HMAC, ID_HASH_SECRET) and its last four."""
+
+    __tablename__ = "rider_profile"
+    username: str = Field(primary_key=True, max_length=64)
+    name: str
+    phone: str
+    id_hash: str = Field(unique=True, max_length=64)  # one person, one rider account
+    id_last4: str = Field(max_length=4)
+    platform: str
+    platform_rider_id: str
+    photo: str
+    updated_at: datetime | None = utc_column()
+
+
+class GateRow(SQLModel, table=True):
+    """A community gate that verifies 惠新码 (data/gates.json)."""
+
+    __tablename__ = "gate"
+    id: str = Field(primary_key=True, max_length=40)
+    name: str
+    community: str = Field(index=True, max_length=40)
+
+
+class RiderKeyRow(SQLModel, table=True):
+    """A signing key's public half and validity; the private half lives in a file outside
+    the repository and outside every row the API returns (RIDER_KEY_DIR)."""
+
+    __tablename__ = "rider_key"
+    kid: str = Field(primary_key=True, max_length=40)
+    public_x: str  # the raw Ed25519 public key, base64url without padding (a JWK's `x`)
+    created_at: datetime | None = utc_column()
+    retired_at: datetime | None = utc_column()
+
+
+class GateScanRow(SQLModel, table=True):
+    """Every scan at a gate, allowed or not (no personal data: the pass id and outcome)."""
+
+    __tablename__ = "gate_scan"
+    id: int | None = Field(default=None, primary_key=True)
+    gate: str = Field(index=True, max_length=40)
+    community: str = Field(index=True, max_length=40)
+    at: datetime | None = utc_column(index=True)
+    pass_id: str | None = Field(default=None, index=True, max_length=64)
+    cti: str | None = Field(default=None, max_length=64)
+    allowed: bool
+    reason: str | None = Field(default=None, index=True, max_length=20)
+    scanned_by: str
+
+
+class CodeUseRow(SQLModel, table=True):
+    """A code that let someone in, by its `cti`: at another gate it is a replay."""
+
+    __tablename__ = "code_use"
+    cti: str = Field(primary_key=True, max_length=64)
+    gate: str = Field(max_length=40)
+    at: datetime | None = utc_column()

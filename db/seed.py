@@ -42,20 +42,26 @@ from domain.roles import (
     COMMUNITY_WORKER,
     DEPT_HEAD,
     DISPATCHER,
+    GATE_GUARD,
     GRID_WORKER,
     INSPECTOR,
     INTAKE,
+    LEGAL_AID,
     LEGAL_REVIEWER,
     OFFICER,
     PARTY,
     PROPERTY,
+    RIDER,
     SERVICE,
+    UNION_REVIEWER,
+    UNION_WORKER,
     VOLUNTEER,
 )
 from security import hash_api_key, hash_password
 
 CATALOGUE = ROOT / "data" / "categories.json"
 COMMUNITIES = ROOT / "data" / "communities.json"
+GATES = ROOT / "data" / "gates.json"
 DEMO_PASSWORD = "demo"
 DEMO_OPEN311_KEY = "demo-open311-key"
 
@@ -73,6 +79,19 @@ def demo_users() -> list[dict]:
          "report_source": "ai_video"},
         {"username": "city_platform", "display_name": "市级平台", "role": SERVICE,
          "report_source": "city_dispatch"},
+    ]
+    # 惠新码: riders without a pass yet, the trade union federation's staff, a guard per
+    # demo gate's community.
+    users += [{"username": f"rider_{n}", "display_name": f"骑手{n}", "role": RIDER}
+              for n in (1, 2, 3)]
+    users += [
+        {"username": "union_reviewer", "display_name": "区总工会审核员", "role": UNION_REVIEWER},
+        {"username": "union_worker", "display_name": "区总工会服务专员", "role": UNION_WORKER},
+        {"username": "legal_aid", "display_name": "法律援助律师", "role": LEGAL_AID},
+        {"username": "guard_baijiayuan", "display_name": "百佳园门岗", "role": GATE_GUARD,
+         "department": "baijiayuan"},
+        {"username": "guard_rongcheng", "display_name": "融城门岗", "role": GATE_GUARD,
+         "department": "rongcheng"},
     ]
     for code, name in DEPARTMENTS.items():
         users.append({"username": f"officer_{code}", "display_name": f"{name}处置员",
@@ -248,6 +267,17 @@ def seed_enforcement(session: Session) -> int:
 def building_id(community: str, n: int) -> str:
     """The n-th (1-based) building of a community in data/communities.json."""
     return f"{community}-{n}"
+
+
+def seed_gates(session: Session, path: Path = GATES) -> int:
+    """The community gates that verify 惠新码 (reference data, kept in step with the file)."""
+    from db.models import GateRow
+
+    gates = json.loads(path.read_text(encoding="utf-8"))["gates"]
+    for gate in gates:
+        session.merge(GateRow(id=gate["id"], name=gate["name"], community=gate["community"]))
+    session.commit()
+    return len(gates)
 
 
 def seed_communities(session: Session, path: Path = COMMUNITIES) -> int:
@@ -488,6 +518,7 @@ def main(argv: list[str]) -> None:
     with Session(get_engine()) as session:
         print(f"catalogue: {seed_categories(session)} categories")
         print(f"communities: {seed_communities(session)}")
+        print(f"gates: {seed_gates(session)}")
         if "--demo" in argv:
             print(f"demo users: {seed_demo_users(session)} added (password {DEMO_PASSWORD!r})")
             added = seed_demo_open311_key(session)

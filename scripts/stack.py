@@ -19,6 +19,7 @@ from domain import search_attributes
 BIN = Path(sys.executable).parent
 RETENTION = "3650d"
 SECRET_FILE = ROOT / "var" / "jwt_secret"
+ID_HASH_FILE = ROOT / "var" / "id_hash_secret"
 
 
 def free_port() -> int:
@@ -30,28 +31,38 @@ def free_port() -> int:
 def ensure_jwt_secret(env: dict[str, str]) -> None:
     """Give the processes started with `env` a JWT secret: JWT_SECRET when set (environment or
     .env), else the one kept in var/jwt_secret, made on first run. Stops on a bad secret."""
-    secret = env.get("JWT_SECRET") or get_settings().jwt_secret
+    ensure_secret(env, "JWT_SECRET", get_settings().jwt_secret, SECRET_FILE)
+
+
+def ensure_id_hash_secret(env: dict[str, str]) -> None:
+    """The key of the riders' ID-number hashes (惠新码): ID_HASH_SECRET, else var/id_hash_secret.
+    Kept apart from the JWT secret: rotating one must not change the other."""
+    ensure_secret(env, "ID_HASH_SECRET", get_settings().id_hash_secret, ID_HASH_FILE)
+
+
+def ensure_secret(env: dict[str, str], name: str, configured: str | None, path: Path) -> None:
+    secret = env.get(name) or configured
     if secret:
-        problem = security.secret_problem(secret)
+        problem = security.secret_problem(secret, name)
         if problem:
-            raise SystemExit(f"{problem}; unset it to have {SECRET_FILE} used, or set at "
+            raise SystemExit(f"{problem}; unset it to have {path} used, or set at "
                              f"least {security.MIN_SECRET_LENGTH} random characters")
         return
-    SECRET_FILE.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
     try:  # O_EXCL: a second `make up` racing the first keeps the first one's secret
-        fd = os.open(SECRET_FILE, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
         pass
     else:
         with os.fdopen(fd, "w") as f:
             f.write(secrets.token_hex(32) + "\n")
-        print(f"generated a JWT secret into {SECRET_FILE}", flush=True)
-    os.chmod(SECRET_FILE, 0o600)  # it signs admin tokens: owner only
-    secret = SECRET_FILE.read_text().strip()
-    problem = security.secret_problem(secret)
+        print(f"generated {name} into {path}", flush=True)
+    os.chmod(path, 0o600)  # owner only
+    secret = path.read_text().strip()
+    problem = security.secret_problem(secret, name)
     if problem:
-        raise SystemExit(f"{SECRET_FILE} holds no usable secret ({problem}); delete it")
-    env["JWT_SECRET"] = secret
+        raise SystemExit(f"{path} holds no usable secret ({problem}); delete it")
+    env[name] = secret
 
 
 def wait_port(port: int, proc: subprocess.Popen, what: str, timeout: float = 60) -> None:

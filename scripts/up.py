@@ -15,6 +15,7 @@ def main() -> None:
     env = os.environ.copy()
     settings = get_settings()
     stack.ensure_jwt_secret(env)
+    stack.ensure_id_hash_secret(env)
     stack.migrate(env)
     stack.seed(env, demo=True)
     procs = []

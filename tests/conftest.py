@@ -16,6 +16,7 @@ import pytest
 _TMP = Path(tempfile.mkdtemp(prefix="ddk-test-"))
 os.environ.setdefault("DATABASE_URL", f"sqlite:///{_TMP / 'test.db'}")
 os.environ["JWT_SECRET"] = secrets.token_hex(32)  # never a known one, whatever the shell has
+os.environ["ID_HASH_SECRET"] = secrets.token_hex(32)
 # The drill process lives in the test suite; the worker and API the tests start load it too.
 os.environ["DDK_EXTRA_PROCESSES"] = "tests.processes.drill_process"
 
@@ -32,6 +33,7 @@ from db.seed import (  # noqa: E402
     seed_demo_users,
     seed_dogs,
     seed_enforcement,
+    seed_gates,
     seed_merchants,
 )
 from scripts import stack  # noqa: E402
@@ -54,6 +56,7 @@ def reset_database() -> None:
         seed_demo_open311_key(session)
         seed_enforcement(session)
         seed_communities(session)
+        seed_gates(session)
         seed_dogs(session)
         seed_credit(session)
         seed_merchants(session)
