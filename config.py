@@ -98,6 +98,8 @@ class Settings(BaseSettings):
     rider_pass_review_limit: str = "2 working_days"
     rider_pass_valid_days: int = 365
     rider_pass_remind_days: int = 30
+    rider_service_answer_limit: str = "2 working_days"  # a union worker answers a request
+    rider_service_legal_limit: str = "10 working_days"  # legal aid concludes a referral
 
 
 @lru_cache

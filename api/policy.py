@@ -10,6 +10,7 @@ from domain.inspection import InspectionPolicy
 from domain.ladder import command_ladder
 from domain.penalty import PenaltyPolicy
 from domain.rider_pass import RiderPassPolicy
+from domain.rider_service import RiderServicePolicy
 from domain.tasks import Limit
 
 
@@ -84,3 +85,11 @@ def rider_pass_policy() -> RiderPassPolicy:
                            valid_days=s.rider_pass_valid_days,
                            remind_days=s.rider_pass_remind_days,
                            escalation=command_ladder(ladder_shares()), calendar=today_calendar())
+
+
+def rider_service_policy() -> RiderServicePolicy:
+    s = get_settings()
+    return RiderServicePolicy(answer_limit=Limit.parse(s.rider_service_answer_limit),
+                              legal_limit=Limit.parse(s.rider_service_legal_limit),
+                              escalation=command_ladder(ladder_shares()),
+                              calendar=today_calendar())

@@ -637,3 +637,20 @@ class CodeUseRow(SQLModel, table=True):
     cti: str = Field(primary_key=True, max_length=64)
     gate: str = Field(max_length=40)
     at: datetime | None = utc_column()
+
+
+class RiderServiceRow(SQLModel, table=True):
+    """Projection of a rider's service request (心灵驿站, 政策法规, 就业服务, 权益维护)."""
+
+    __tablename__ = "rider_service"
+    id: str = Field(primary_key=True, max_length=64)
+    workflow_id: str = Field(unique=True)
+    rider: str = Field(index=True)
+    module: str = Field(index=True)
+    status: str = Field(index=True)
+    asked_at: datetime | None = utc_column(index=True)
+    closed_at: datetime | None = utc_column()
+    referred: bool = False
+    rating: int | None = None
+    state: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
+    version: int = 0

@@ -159,6 +159,11 @@ def _builtin() -> None:
     register(Process(name="rider_pass", label="惠新码 骑手通行码", workflow=RiderPassWorkflow,
                      id_prefix="rider-pass-", activities=("activities.rider_pass",),
                      data_models=PASS_DATA, describe_start=_describe_rider_pass))
+    from workflows.rider_service import RiderServiceWorkflow
+
+    register(Process(name="rider_service", label="惠新码 骑手服务诉求",
+                     workflow=RiderServiceWorkflow, id_prefix="rider-service-",
+                     activities=("activities.rider_pass",)))
 
 
 def processes() -> dict[str, Process]:

@@ -1,4 +1,5 @@
-"""惠新码 rider passes (issue 10): applying, reading, and the union's and rider's actions.
+"""惠新码 rider passes (issue 10): applying, reading, the union's and rider's actions, the
+gates, and the riders' service requests.
 
 One RiderPassWorkflow per pass (`rider-pass-<id>`). Personal data stays in `rider_profile`:
 the ID number only as a keyed hash and its last four characters; the name and phone are shown
@@ -21,13 +22,20 @@ from api.actions import send_update
 from api.deps import CurrentUser, SessionDep, TemporalDep, actor_of
 from api.errors import responses
 from api.localtime import LocalTime
-from api.policy import rider_pass_policy
-from api.reporting import new_case_id, unprocessable
+from api.policy import rider_pass_policy, rider_service_policy
+from api.reporting import new_case_id, start_case, unprocessable
 from api.routers.tasks import Completion, precheck
 from db.locks import hold_lock
-from db.models import CommunityRow, GateRow, RiderPassRow, RiderProfileRow, User
+from db.models import (
+    CommunityRow,
+    GateRow,
+    RiderPassRow,
+    RiderProfileRow,
+    RiderServiceRow,
+    User,
+)
 from domain.id_number import id_number_problem, keyed_hash, mask_name, mask_phone
-from domain.limits import Ref, ShortText
+from domain.limits import Ref, ShortText, Text
 from domain.rider_pass import (
     PROCESS,
     STATUS_NAMES,
@@ -38,7 +46,17 @@ from domain.rider_pass import (
     RiderPassState,
     workflow_id_for,
 )
-from domain.roles import ADMIN, AUDITOR, RIDER, UNION_REVIEWER, UNION_WORKER
+from domain.rider_service import (
+    MODULE_NAMES,
+    Module,
+    RateRequest,
+    RiderServiceInput,
+    RiderServiceState,
+)
+from domain.rider_service import PROCESS as SERVICE
+from domain.rider_service import STATUS_NAMES as SERVICE_STATUS
+from domain.rider_service import workflow_id_for as service_workflow_id
+from domain.roles import ADMIN, AUDITOR, LEGAL_AID, RIDER, UNION_REVIEWER, UNION_WORKER
 from security import InsecureSecret, id_hash_secret
 from workflows.registry import processes
 
@@ -49,6 +67,7 @@ LIVE = ("reviewing", "active", "suspended")
 UNION_READERS = (UNION_REVIEWER, UNION_WORKER, ADMIN, AUDITOR)
 SEES_PERSONAL = (UNION_REVIEWER,)  # besides the rider: who certifies the person
 PASS_ID = Path(max_length=64, pattern=r"^[\w-]+$")
+REQUEST_ID = Path(max_length=64, pattern=r"^[\w-]+$")  # a Path is bound to one name
 
 
 class Application(BaseModel):
@@ -247,3 +266,118 @@ def check_scope(session: Session, body: Completion, workflow_id: str) -> None:
     unknown = [c for c in scope if not isinstance(c, str) or session.get(CommunityRow, c) is None]
     if unknown:
         raise unprocessable(f"data.scope: 没有这些社区：{', '.join(map(str, unknown[:10]))}")
+
+
+# -- service requests (心灵驿站, 政策法规, 就业服务, 权益维护) ---------------------------------
+
+
+class ServiceIn(BaseModel):
+    module: Module
+    text: Text = Field(min_length=2)
+
+
+class ServiceOut(BaseModel):
+    id: str
+    workflow_id: str
+    module: str
+    module_name: str
+    status: str
+    status_name: str
+    text: str
+    asked_at: LocalTime | None
+    answer: str | None = None
+    outcome: str | None = None
+    closed_at: LocalTime | None = None
+    rating: int | None = None
+    open_task_ids: list[str] = []
+
+
+class RatingIn(BaseModel):
+    stars: int = Field(ge=1, le=5)
+
+
+def _service_out(row: RiderServiceRow) -> ServiceOut:
+    state = row.state or {}
+    return ServiceOut(
+        id=row.id, workflow_id=row.workflow_id, module=row.module,
+        module_name=MODULE_NAMES.get(row.module, row.module), status=row.status,
+        status_name=SERVICE_STATUS.get(row.status, row.status), text=state.get("text", ""),
+        asked_at=row.asked_at, answer=state.get("answer"), outcome=state.get("outcome"),
+        closed_at=row.closed_at, rating=row.rating,
+        open_task_ids=list(state.get("open_task_ids", [])))
+
+
+def _services_of(user: User) -> Any:
+    c = RiderServiceRow.__table__.c
+    if user.role == RIDER:
+        return c.rider == user.username
+    if user.role in UNION_READERS:
+        return None
+    if user.role == LEGAL_AID:
+        return c.referred.is_(True)
+    raise HTTPException(status.HTTP_403_FORBIDDEN, "service requests are the riders' and the "
+                        "union's")
+
+
+@router.post("/rider-services", status_code=status.HTTP_201_CREATED, response_model=ServiceOut,
+             responses=responses(401, 403, 422, 503))
+async def ask(body: ServiceIn, user: CurrentUser, session: SessionDep,
+              client: TemporalDep) -> ServiceOut:
+    """A rider's request to one of the four modules: a union worker answers within the limit;
+    a rights case may go on to legal aid."""
+    if user.role != RIDER:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "service requests are made by riders")
+    session.close()
+    now = datetime.now(UTC)
+    policy = rider_service_policy()
+    inp = await start_case(client, SERVICE, lambda case_id: RiderServiceInput(
+        id=case_id, rider=user.username, module=body.module, text=body.text, asked_at=now,
+        policy=policy), "the request")
+    return ServiceOut(id=inp.id, workflow_id=service_workflow_id(inp.id), module=inp.module,
+                      module_name=MODULE_NAMES[inp.module], status="open",
+                      status_name=SERVICE_STATUS["open"], text=inp.text, asked_at=now)
+
+
+@router.get("/rider-services", response_model=list[ServiceOut],
+            responses=responses(401, 403, 422))
+def list_services(user: CurrentUser, session: SessionDep,
+                  module: Module | None = None,
+                  limit: int = Query(100, ge=1, le=1000),
+                  offset: int = Query(0, ge=0, le=100_000)) -> list[ServiceOut]:
+    """A rider's own requests; all for the union's staff; referred ones for legal aid."""
+    where = _services_of(user)
+    query = select(RiderServiceRow)
+    if where is not None:
+        query = query.where(where)
+    if module:
+        query = query.where(RiderServiceRow.module == module)
+    rows = session.exec(query.order_by(col(RiderServiceRow.asked_at).desc())
+                        .offset(offset).limit(limit)).all()
+    return [_service_out(r) for r in rows]
+
+
+@router.get("/rider-services/{request_id}", response_model=ServiceOut,
+            responses=responses(401, 403, 404, 422))
+def get_service(user: CurrentUser, session: SessionDep,
+                request_id: str = REQUEST_ID) -> ServiceOut:
+    where = _services_of(user)
+    row = session.get(RiderServiceRow, request_id)
+    if row is None or (where is not None and not (
+            row.rider == user.username if user.role == RIDER else row.referred)):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "no such request")
+    return _service_out(row)
+
+
+@router.post("/rider-services/{request_id}/rating", response_model=ServiceOut,
+             responses=responses(401, 403, 404, 409, 422, 503))
+async def rate_service(body: RatingIn, user: CurrentUser, session: SessionDep,
+                       client: TemporalDep, request_id: str = REQUEST_ID) -> ServiceOut:
+    """The rider rates the answer once (1-5), after it came."""
+    row = session.get(RiderServiceRow, request_id)
+    if row is None or row.rider != user.username:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "no such request of yours")
+    session.close()
+    state = await send_update(client, row.workflow_id, "rate", RateRequest(
+        actor=actor_of(user), stars=body.stars), RiderServiceState)
+    row.rating, row.state = state.rating, state.model_dump(mode="json")
+    return _service_out(row)

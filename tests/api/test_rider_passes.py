@@ -104,3 +104,35 @@ def test_apply_review_suspend_cancel(api: Api) -> None:
 def test_gates_are_listed(api: Api, user: str) -> None:
     gates = {g["id"]: g["community"] for g in api.get("/gates", user).json()}
     assert gates["baijiayuan-east"] == "baijiayuan" and gates["rongcheng-main"] == "rongcheng"
+
+
+def test_a_rider_asks_and_rates(api: Api) -> None:
+    r = api.post("/rider-services", "rider_2", json={"module": "employment",
+                                                      "text": "想转行做快递分拣，有培训吗？"})
+    assert r.status_code == 201, r.text
+    asked = r.json()
+    assert (asked["status"], asked["module_name"]) == ("open", "就业服务")
+    assert api.post("/rider-services", "citizen", json={"module": "policy",
+                                                         "text": "问题"}).status_code == 403
+    r = api.post("/rider-services", "rider_2", json={"module": "gossip", "text": "闲聊"})
+    assert r.status_code == 422
+    task = api.task("union_worker", asked["id"], "就业服务答复")
+    assert api.act("legal_aid", task["id"], "answer", "不是我").status_code == 403
+    r = api.act("union_worker", task["id"], "answer", "区人社局每月有免费技能培训，已为您报名。")
+    assert r.status_code == 200, r.text
+    mine = Api.eventually(lambda: (x := api.get(f"/rider-services/{asked['id']}", "rider_2")
+                                   .json())["status"] == "answered" and x)
+    assert mine["answer"].startswith("区人社局")
+    assert api.get(f"/rider-services/{asked['id']}", "rider_3").status_code == 404
+    assert api.get(f"/rider-services/{asked['id']}", "legal_aid").status_code == 404
+    assert [x["id"] for x in api.get("/rider-services", "rider_2").json()] == [asked["id"]]
+    assert asked["id"] in [x["id"] for x in api.get("/rider-services", "union_worker").json()]
+    assert api.get("/rider-services", "citizen").status_code == 403
+    r = api.post(f"/rider-services/{asked['id']}/rating", "rider_3", json={"stars": 5})
+    assert r.status_code == 404
+    r = api.post(f"/rider-services/{asked['id']}/rating", "rider_2", json={"stars": 9})
+    assert r.status_code == 422
+    r = api.post(f"/rider-services/{asked['id']}/rating", "rider_2", json={"stars": 5})
+    assert r.status_code == 200 and r.json()["rating"] == 5, r.text
+    r = api.post(f"/rider-services/{asked['id']}/rating", "rider_2", json={"stars": 4})
+    assert r.status_code == 409, r.text
