@@ -28,7 +28,9 @@ ROLE_USERS = {
     "grid_worker": "grid_baijiayuan", "building_leader": "leader_baijiayuan",
     "community_worker": "mediator_baijiayuan", "property": "property_baijiayuan",
     "volunteer": "volunteer_baijiayuan", "merchant": "merchant_market",
-    "finance_officer": "finance_rongcheng",
+    "finance_officer": "finance_rongcheng", "rider": "rider_3",
+    "union_reviewer": "union_reviewer", "union_worker": "union_worker", "legal_aid": "legal_aid",
+    "gate_guard": "guard_rongcheng",
 }
 CHECKS = ("not_a_server_error,status_code_conformance,content_type_conformance,"
           "response_schema_conformance")
@@ -48,6 +50,7 @@ def main() -> None:
         env["TEMPORAL_ADDRESS"] = f"127.0.0.1:{port}"
         procs.append(stack.temporal_server(port, None, None, tmp / "temporal.log"))
         stack.ensure_jwt_secret(env)
+        stack.ensure_id_hash_secret(env)
         stack.migrate(env)
         stack.seed(env, demo=True)
         procs.append(stack.worker(env, tmp / "worker.log"))
