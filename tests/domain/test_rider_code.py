@@ -1,0 +1,115 @@
+"""惠新码 codes: a code decodes by hand with standard libraries and verifies with the public
+key alone; every refusal reason comes from its case; no character of a code can be changed
+and still let anyone in; the payload holds no personal data; a PNG decodes back to the text."""
+
+import io
+import zlib
+from datetime import UTC, datetime, timedelta
+
+import base45
+import cbor2
+import pytest
+import zxingcpp
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from PIL import Image
+
+import gate_verifier as gate
+from domain.rider_code import jwk, new_key, qr_png, qr_svg, sign_code, sign_document
+
+NOW = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
+KEY, OLD = new_key(), new_key()
+TRUST = [jwk(KEY.public_key(), "k2026"),
+         jwk(OLD.public_key(), "k2025") | {"retired_at": (NOW - timedelta(seconds=60))
+                                           .isoformat()}]
+
+
+def code(pass_id: str = "P1", scope: object = "district", key=KEY, kid: str = "k2026",
+         at: datetime = NOW, lifetime: int = 120) -> str:
+    return sign_code(pass_id, scope, key, kid, at, lifetime)  # type: ignore[arg-type]
+
+
+def check(text: str, community: str = "rongcheng", at: datetime = NOW, **kw) -> gate.Verdict:
+    return gate.verify(text, TRUST, community=community, now=at, **kw)
+
+
+def test_a_code_decodes_by_hand_and_verifies_with_the_public_key() -> None:
+    text = code(scope=["rongcheng"])
+    assert text.startswith("HXM1:")
+    tagged = cbor2.loads(zlib.decompress(base45.b45decode(text[5:])))
+    assert tagged.tag == 18  # COSE_Sign1
+    protected, _unprotected, payload, signature = tagged.value
+    assert cbor2.loads(protected) == {1: -8, 4: b"k2026"}  # alg EdDSA, kid
+    x = gate.unb64url(TRUST[0]["x"])
+    Ed25519PublicKey.from_public_bytes(x).verify(
+        signature, cbor2.dumps(["Signature1", protected, b"", payload]))
+    claims = cbor2.loads(payload)
+    assert set(claims) == {1, 4, 6, 7, -70001, -70002}  # iss exp iat cti, pass id, scope
+    assert claims[1] == "ddk.gov.cn" and claims[4] - claims[6] == 120
+    assert (claims[-70001], claims[-70002]) == ("P1", ["rongcheng"])
+    assert check(text).allowed
+
+
+def test_each_code_is_unique_and_short_lived() -> None:
+    a, b = code(), code()
+    assert a != b and check(a).cti != check(b).cti
+    assert code(lifetime=600) and check(code(lifetime=600)).exp == int(NOW.timestamp()) + 120
+
+
+def test_the_jwk_has_rfc_8037_shape() -> None:
+    key = TRUST[0]
+    assert (key["kty"], key["crv"], key["kid"]) == ("OKP", "Ed25519", "k2026")
+    assert len(gate.unb64url(key["x"])) == 32 and "=" not in key["x"]
+    assert "d" not in key  # never the private part
+
+
+@pytest.mark.parametrize(("reason", "make", "options"), [
+    ("bad_format", lambda: "HXM1:not base45!", {}),
+    ("bad_format", lambda: "HC1:" + code()[5:], {}),
+    ("unknown_key", lambda: code(key=new_key(), kid="k-unknown"), {}),
+    ("bad_signature", lambda: code(key=new_key(), kid="k2026"), {}),  # forged with another key
+    ("retired_key", lambda: code(key=OLD, kid="k2025"), {}),  # issued after retirement
+    ("expired", lambda: code(at=NOW - timedelta(seconds=121)), {}),
+    ("not_yet_valid", lambda: code(at=NOW + timedelta(minutes=5), lifetime=60), {}),
+    ("suspended", code, {"revoked": {"P1": "suspended"}}),
+    ("revoked", code, {"revoked": {"P1": "revoked"}}),
+    ("pass_expired", code, {"pass_valid_until": {"P1": NOW - timedelta(days=1)}}),
+    ("out_of_scope", lambda: code(scope=["baijiayuan"]), {}),
+    ("replayed", code, {"used_elsewhere": lambda cti: True}),
+])
+def test_every_refusal_has_its_reason(reason, make, options) -> None:  # noqa: ANN001
+    verdict = check(make(), **options)
+    assert (verdict.allowed, verdict.reason) == (False, reason)
+
+
+def test_a_retired_key_verifies_its_codes_until_they_expire() -> None:
+    before = code(key=OLD, kid="k2025", at=NOW - timedelta(seconds=90))
+    assert check(before).allowed  # issued before it retired, still within its 120 s
+    later = NOW + timedelta(seconds=61)
+    assert check(before, at=later).reason in ("retired_key", "expired")
+
+
+def test_no_changed_character_lets_anyone_in() -> None:
+    text = code()
+    alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:"
+    for i, ch in enumerate(text):
+        other = alphabet[(alphabet.index(ch) + 1) % len(alphabet)] if ch in alphabet else "0"
+        tampered = text[:i] + other + text[i + 1:]
+        verdict = check(tampered)
+        assert not verdict.allowed, (i, ch)
+        assert verdict.reason in ("bad_format", "bad_signature", "unknown_key"), (i, verdict)
+
+
+def test_a_png_decodes_back_to_the_text() -> None:
+    text = code(scope=["rongcheng", "baijiayuan"])
+    image = Image.open(io.BytesIO(qr_png(text)))
+    found = zxingcpp.read_barcodes(image)
+    assert [r.text for r in found] == [text]
+    assert qr_svg(text).lstrip().startswith("<")
+
+
+def test_a_signed_document_verifies_and_a_tampered_one_does_not() -> None:
+    doc = sign_document({"revoked": {"P1": "revoked"}, "since": 0}, KEY, "k2026")
+    assert gate.verify_document(doc, TRUST) == {"revoked": {"P1": "revoked"}, "since": 0}
+    forged = sign_document({"revoked": {}}, new_key(), "k2026")
+    with pytest.raises(ValueError):
+        gate.verify_document(forged, TRUST)
