@@ -96,6 +96,7 @@ class Settings(BaseSettings):
     settlement_cron: str = "0 2 1 * *"
     # 惠新码 rider pass: the union's review limit, a pass's life and the renewal reminder.
     rider_pass_review_limit: str = "2 working_days"
+    rider_key_dir: str | None = None  # private signing keys; default var/rider_keys
     rider_pass_valid_days: int = 365
     rider_pass_remind_days: int = 30
     rider_service_answer_limit: str = "2 working_days"  # a union worker answers a request

@@ -36,6 +36,7 @@ from api.routers import (
     offers,
     open311,
     penalty_cases,
+    rider_codes,
     rider_passes,
     settlements,
     tasks,
@@ -159,7 +160,8 @@ app = FastAPI(
 for module in (auth, health, categories, incidents, tasks, audit, open311, notifications,
                enterprises, enforcement_stats, inspections,  # /inspections/stats before /{id}
                penalty_cases, dogs, dog_disputes,  # /dog-disputes/stats before /{id}
-               credit, deeds, settlements, rider_passes):  # /credit/accounts/me before /{id}
+               credit, deeds, settlements,  # /credit/accounts/me before /{id}
+               rider_codes, rider_passes):  # /rider-passes/trust before /{id}
     app.include_router(module.router)
 app.include_router(offers.router)  # 德分宝 offers and redemptions
 app.add_middleware(BodyLimit)

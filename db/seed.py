@@ -519,6 +519,10 @@ def main(argv: list[str]) -> None:
         print(f"catalogue: {seed_categories(session)} categories")
         print(f"communities: {seed_communities(session)}")
         print(f"gates: {seed_gates(session)}")
+    from db.rider_keys import ensure_key, key_dir
+
+    print(f"惠新码 signing key: {ensure_key(get_engine())} (private key in {key_dir()})")
+    with Session(get_engine()) as session:
         if "--demo" in argv:
             print(f"demo users: {seed_demo_users(session)} added (password {DEMO_PASSWORD!r})")
             added = seed_demo_open311_key(session)

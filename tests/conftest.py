@@ -17,6 +17,7 @@ _TMP = Path(tempfile.mkdtemp(prefix="ddk-test-"))
 os.environ.setdefault("DATABASE_URL", f"sqlite:///{_TMP / 'test.db'}")
 os.environ["JWT_SECRET"] = secrets.token_hex(32)  # never a known one, whatever the shell has
 os.environ["ID_HASH_SECRET"] = secrets.token_hex(32)
+os.environ["RIDER_KEY_DIR"] = str(_TMP / "rider_keys")
 # The drill process lives in the test suite; the worker and API the tests start load it too.
 os.environ["DDK_EXTRA_PROCESSES"] = "tests.processes.drill_process"
 
@@ -60,6 +61,9 @@ def reset_database() -> None:
         seed_dogs(session)
         seed_credit(session)
         seed_merchants(session)
+    from db.rider_keys import ensure_key
+
+    ensure_key(engine)
 
 
 @pytest.fixture(scope="session")

@@ -21,18 +21,18 @@ def application(**fields: str) -> dict:
 
 
 def test_bad_applications_are_refused(api: Api) -> None:
-    r = api.post("/rider-passes", "rider_2", json=application(id_number=WRONG_ID))
+    r = api.post("/rider-passes", "rider_3", json=application(id_number=WRONG_ID))
     assert r.status_code == 422 and f"should be {GOOD_ID[-1]}" in r.json()["detail"], r.text
-    r = api.post("/rider-passes", "rider_2", json=application(id_number="50010419901301123X"))
+    r = api.post("/rider-passes", "rider_3", json=application(id_number="50010419901301123X"))
     assert r.status_code == 422, r.text  # month 13
-    r = api.post("/rider-passes", "rider_2", json=application(phone="12345"))
+    r = api.post("/rider-passes", "rider_3", json=application(phone="12345"))
     assert r.status_code == 422
-    r = api.post("/rider-passes", "rider_2", json=application(platform="didi"))
+    r = api.post("/rider-passes", "rider_3", json=application(platform="didi"))
     assert r.status_code == 422
     r = api.post("/rider-passes", "citizen", json=application())
     assert r.status_code == 403
     assert api.http.post("/rider-passes", json=application()).status_code == 401
-    assert api.get("/rider-passes", "rider_2").json() == []  # nothing was started
+    assert api.get("/rider-passes", "rider_3").json() == []  # nothing was started
 
 
 def test_apply_review_suspend_cancel(api: Api) -> None:

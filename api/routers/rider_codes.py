@@ -1,0 +1,176 @@
+"""惠新码 codes and gates: a rider's fresh code, the trust list and key rotation, the signed
+revocations for offline gates, and the gates' scans (gate_verifier.py decides, online as
+offline; the endpoint adds what only the server knows: a pass's own end, and replays).
+Registered before /rider-passes/{id}, whose path would otherwise take these."""
+
+from datetime import UTC, datetime
+from typing import Literal
+
+from fastapi import APIRouter, HTTPException, Path, Query, Response, status
+from pydantic import BaseModel, Field
+from sqlalchemy import text
+from sqlmodel import Session, col, select
+
+import gate_verifier
+from api.deps import CurrentUser, SessionDep
+from api.errors import responses
+from db.engine import get_engine
+from db.models import CodeUseRow, GateRow, GateScanRow, RiderPassRow, RiderProfileRow
+from db.rider_keys import create_key, signing_key, trust_list
+from domain.id_number import mask_name
+from domain.rider_code import qr_png, qr_svg, sign_code, sign_document
+from domain.roles import ADMIN, GATE_GUARD, RIDER
+
+router = APIRouter(tags=["惠新码 rider pass"])
+
+CODE_TYPES = {"png": "image/png", "svg": "image/svg+xml", "text": "text/plain"}
+BLOCKED = {"suspended": "suspended", "revoked": "revoked", "cancelled": "revoked"}
+
+
+class TrustOut(BaseModel):
+    issuer: str
+    keys: list[dict] = Field(description="JWKs (RFC 8037) with created_at and retired_at")
+
+
+class RevocationsOut(BaseModel):
+    since: str | None
+    issued_at: str
+    passes: dict[str, str] = Field(description="pass id -> suspended | revoked")
+    document: str = Field(description="the same, signed: base64url of a COSE_Sign1 whose "
+                          "payload is a CBOR map; gate_verifier.verify_document checks it")
+
+
+class ScanIn(BaseModel):
+    code: str = Field(min_length=1, max_length=2000)
+
+
+class RiderShown(BaseModel):
+    masked_name: str
+    platform: str
+    photo: str
+
+
+class ScanOut(BaseModel):
+    allowed: bool
+    reason: str | None = Field(description="bad_format, bad_signature, unknown_key, "
+                               "retired_key, expired, not_yet_valid, suspended, revoked, "
+                               "pass_expired, out_of_scope, replayed")
+    pass_id: str | None = None
+    rider: RiderShown | None = Field(None, description="to compare with the person at the gate")
+
+
+@router.get("/rider-passes/me/code", responses={
+    200: {"content": {t: {} for t in CODE_TYPES.values()},
+          "description": "a fresh code, valid 120 s"}} | responses(401, 403, 404, 409, 422))
+def my_code(user: CurrentUser, session: SessionDep,
+            format: Literal["png", "svg", "text"] = Query("png")) -> Response:  # noqa: A002
+    """A fresh 惠新码 for the rider's active pass, as a QR image or its text."""
+    if user.role != RIDER:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "惠新码 codes are for riders")
+    live = session.exec(select(RiderPassRow).where(
+        RiderPassRow.rider == user.username,
+        col(RiderPassRow.status).in_(("reviewing", "active", "suspended")))).first()
+    if live is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "您还没有有效的惠新码")
+    if live.status != "active":
+        now_is = "审核中" if live.status == "reviewing" else "已暂停"
+        raise HTTPException(status.HTTP_409_CONFLICT, f"惠新码{now_is}，暂不能出示")
+    scope = live.scope or gate_verifier.DISTRICT
+    session.close()
+    kid, key = signing_key(get_engine())
+    code = sign_code(live.id, scope, key, kid, datetime.now(UTC))
+    body: bytes | str = {"png": lambda: qr_png(code), "svg": lambda: qr_svg(code),
+                         "text": lambda: code}[format]()
+    return Response(body, media_type=CODE_TYPES[format],
+                    headers={"Cache-Control": "no-store"})
+
+
+@router.get("/rider-passes/trust", response_model=TrustOut)
+def trust(session: SessionDep) -> TrustOut:
+    """The public keys gates verify codes with (no sign-in: they are public)."""
+    return TrustOut(issuer=gate_verifier.ISSUER, keys=trust_list(session))
+
+
+@router.post("/rider-passes/keys/rotate", response_model=TrustOut,
+             responses=responses(401, 403))
+def rotate(user: CurrentUser, session: SessionDep) -> TrustOut:
+    """A new signing key (admin); the old one verifies its codes until they expire."""
+    if user.role != ADMIN:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "only admin rotates the signing key")
+    create_key(get_engine())
+    return TrustOut(issuer=gate_verifier.ISSUER, keys=trust_list(session))
+
+
+def blocked(session: Session, since: datetime | None = None) -> dict[str, str]:
+    query = select(RiderPassRow).where(col(RiderPassRow.status).in_(tuple(BLOCKED)))
+    if since is not None:
+        query = query.where(col(RiderPassRow.ended_at).is_(None)
+                            | (col(RiderPassRow.ended_at) >= since))
+    return {r.id: BLOCKED[r.status] for r in session.exec(query)}
+
+
+@router.get("/rider-passes/revocations", response_model=RevocationsOut,
+            responses=responses(422))
+def revocations(session: SessionDep, since: datetime | None = None) -> RevocationsOut:
+    """Suspended and revoked passes, signed, for gates that verify offline (public: pass ids
+    only). `since` leaves out passes that ended before it."""
+    now = datetime.now(UTC)
+    passes = blocked(session, since)
+    session.close()
+    kid, key = signing_key(get_engine())
+    doc = sign_document({"issued_at": int(now.timestamp()), "passes": passes}, key, kid)
+    return RevocationsOut(since=since.isoformat() if since else None,
+                          issued_at=now.isoformat(), passes=passes, document=doc)
+
+
+@router.post("/gates/{gate_id}/scans", response_model=ScanOut,
+             responses=responses(401, 403, 404, 422))
+def scan(body: ScanIn, user: CurrentUser, session: SessionDep,
+         gate_id: str = Path(max_length=40, pattern=r"^[\w-]+$")) -> ScanOut:
+    """A guard of the gate's community scans a code: allowed or the reason; every scan is
+    logged (gate, time, pass, outcome)."""
+    gate = session.get(GateRow, gate_id)
+    if gate is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "no such gate")
+    if user.role != GATE_GUARD or user.department != gate.community:
+        raise HTTPException(status.HTTP_403_FORBIDDEN,
+                            f"only the guards of {gate.community} scan at this gate")
+    now = datetime.now(UTC)
+    until: dict[str, datetime] = {}
+
+    def ends(pass_id: str) -> None:
+        row = session.get(RiderPassRow, pass_id)
+        if row is not None and row.valid_until is not None:
+            end = row.valid_until if row.valid_until.tzinfo else row.valid_until.replace(
+                tzinfo=UTC)
+            until[pass_id] = now if row.status == "expired" else end
+
+    peek = gate_verifier.verify(body.code, trust_list(session), community=gate.community,
+                                now=now)  # which pass, before asking the database about it
+    if peek.pass_id:
+        ends(peek.pass_id)
+
+    def used_elsewhere(cti: str) -> bool:
+        # Claim the code for this gate; whoever claimed it first decides.
+        session.execute(text(
+            "INSERT INTO code_use (cti, gate, at) VALUES (:cti, :gate, :at) "
+            "ON CONFLICT (cti) DO NOTHING"), {"cti": cti, "gate": gate.id, "at": now})
+        first = session.get(CodeUseRow, cti)
+        return first is not None and first.gate != gate.id
+
+    verdict = gate_verifier.verify(
+        body.code, trust_list(session), community=gate.community, now=now,
+        revoked=blocked(session), pass_valid_until=until, used_elsewhere=used_elsewhere)
+    session.add(GateScanRow(gate=gate.id, community=gate.community, at=now,
+                            pass_id=verdict.pass_id, cti=verdict.cti, allowed=verdict.allowed,
+                            reason=verdict.reason, scanned_by=user.username))
+    session.commit()
+    shown = None
+    if verdict.pass_id:
+        row = session.get(RiderPassRow, verdict.pass_id)
+        profile = session.get(RiderProfileRow, row.rider) if row else None
+        if profile is not None:
+            shown = RiderShown(masked_name=mask_name(profile.name), platform=profile.platform,
+                               photo=profile.photo)
+    return ScanOut(allowed=verdict.allowed, reason=verdict.reason, pass_id=verdict.pass_id,
+                   rider=shown)
