@@ -3,28 +3,39 @@ revocations for offline gates, and the gates' scans (gate_verifier.py decides, o
 offline; the endpoint adds what only the server knows: a pass's own end, and replays).
 Registered before /rider-passes/{id}, whose path would otherwise take these."""
 
-from datetime import UTC, datetime
+from collections import Counter
+from datetime import UTC, date, datetime, time, timedelta
+from statistics import median
 from typing import Literal
 
 from fastapi import APIRouter, HTTPException, Path, Query, Response, status
 from pydantic import BaseModel, Field
-from sqlalchemy import text
+from sqlalchemy import func, text
 from sqlmodel import Session, col, select
 
 import gate_verifier
 from api.deps import CurrentUser, SessionDep
 from api.errors import responses
 from db.engine import get_engine
-from db.models import CodeUseRow, GateRow, GateScanRow, RiderPassRow, RiderProfileRow
+from db.models import (
+    CodeUseRow,
+    GateRow,
+    GateScanRow,
+    RiderPassRow,
+    RiderProfileRow,
+    RiderServiceRow,
+)
 from db.rider_keys import create_key, signing_key, trust_list
 from domain.id_number import mask_name
 from domain.rider_code import qr_png, qr_svg, sign_code, sign_document
-from domain.roles import ADMIN, GATE_GUARD, RIDER
+from domain.roles import ADMIN, AUDITOR, GATE_GUARD, RIDER, UNION_REVIEWER, UNION_WORKER
+from domain.timefmt import SHANGHAI
 
 router = APIRouter(tags=["惠新码 rider pass"])
 
 CODE_TYPES = {"png": "image/png", "svg": "image/svg+xml", "text": "text/plain"}
 BLOCKED = {"suspended": "suspended", "revoked": "revoked", "cancelled": "revoked"}
+UNION_READERS = (UNION_REVIEWER, UNION_WORKER, ADMIN, AUDITOR)
 
 
 class TrustOut(BaseModel):
@@ -174,3 +185,64 @@ def scan(body: ScanIn, user: CurrentUser, session: SessionDep,
                                photo=profile.photo)
     return ScanOut(allowed=verdict.allowed, reason=verdict.reason, pass_id=verdict.pass_id,
                    rider=shown)
+
+
+class StatsOut(BaseModel):
+    since: str
+    until: str
+    entries_by_gate_hour: list[dict] = Field(description="gate, hour (Asia/Shanghai), entries")
+    refusals_by_reason: dict[str, int]
+    active_passes: int
+    certifications_by_month: dict[str, int] = Field(description="approved passes by month")
+    requests_by_module: dict[str, dict] = Field(
+        description="module -> requests, closed, median_hours_to_close")
+
+
+@router.get("/rider-passes/stats", response_model=StatsOut, responses=responses(401, 403, 422))
+def stats(user: CurrentUser, session: SessionDep,
+          since: date | None = Query(None, description="first day (Asia/Shanghai); default "
+                                     "30 days ago"),
+          until: date | None = Query(None, description="last day; default today")) -> StatsOut:
+    """惠新码 in figures (the union's staff, admin, auditors)."""
+    if user.role not in UNION_READERS:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "figures are for the union's staff")
+    today = datetime.now(SHANGHAI).date()
+    last = until or today
+    first = since or last - timedelta(days=30)
+    if first > last:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "since is after until")
+    start = datetime.combine(first, time(), SHANGHAI).astimezone(UTC)
+    end = datetime.combine(last + timedelta(days=1), time(), SHANGHAI).astimezone(UTC)
+    entries: Counter[tuple[str, str]] = Counter()
+    refusals: Counter[str] = Counter()
+    for row in session.exec(select(GateScanRow).where(col(GateScanRow.at) >= start,
+                                                      col(GateScanRow.at) < end)):
+        if row.allowed:
+            at = row.at if row.at and row.at.tzinfo else (row.at or start).replace(tzinfo=UTC)
+            entries[(row.gate, at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:00"))] += 1
+        else:
+            refusals[row.reason or "unknown"] += 1
+    active = session.exec(select(func.count()).select_from(RiderPassRow).where(
+        RiderPassRow.status == "active")).one()
+    months: Counter[str] = Counter()
+    for approved in session.exec(select(RiderPassRow.approved_at).where(
+            col(RiderPassRow.approved_at).is_not(None))):
+        at = approved if approved.tzinfo else approved.replace(tzinfo=UTC)
+        months[at.astimezone(SHANGHAI).strftime("%Y-%m")] += 1
+    modules: dict[str, dict] = {}
+    for row in session.exec(select(RiderServiceRow).where(
+            col(RiderServiceRow.asked_at) >= start, col(RiderServiceRow.asked_at) < end)):
+        entry = modules.setdefault(row.module, {"requests": 0, "closed": 0, "hours": []})
+        entry["requests"] += 1
+        if row.closed_at and row.asked_at:
+            entry["closed"] += 1
+            entry["hours"].append((row.closed_at - row.asked_at).total_seconds() / 3600)
+    for entry in modules.values():
+        hours = entry.pop("hours")
+        entry["median_hours_to_close"] = round(median(hours), 1) if hours else None
+    return StatsOut(
+        since=first.isoformat(), until=last.isoformat(),
+        entries_by_gate_hour=[{"gate": g, "hour": h, "entries": n}
+                              for (g, h), n in sorted(entries.items())],
+        refusals_by_reason=dict(sorted(refusals.items())), active_passes=active,
+        certifications_by_month=dict(sorted(months.items())), requests_by_module=modules)

@@ -142,3 +142,21 @@ def test_keys_rotate_and_old_codes_live_out_their_life(api: Api, pass_id: str) -
     later = datetime.fromisoformat(retired["retired_at"]) + timedelta(seconds=121)
     verdict = gate_verifier.verify(old, keys, community="rongcheng", now=later)
     assert verdict.reason in ("retired_key", "expired")
+
+
+def test_the_figures_count_the_scans(api: Api, pass_id: str) -> None:
+    r = api.get("/rider-passes/stats", "union_worker")
+    assert r.status_code == 200, r.text
+    figures = r.json()
+    gates = {e["gate"] for e in figures["entries_by_gate_hour"]}
+    assert "rongcheng-main" in gates
+    assert all(e["hour"].endswith(":00") for e in figures["entries_by_gate_hour"])
+    for reason in ("replayed", "out_of_scope", "suspended", "bad_format"):
+        assert figures["refusals_by_reason"].get(reason, 0) >= 1, reason
+    assert figures["active_passes"] >= 1
+    assert sum(figures["certifications_by_month"].values()) >= 1
+    assert api.get("/rider-passes/stats", "citizen").status_code == 403
+    assert api.get("/rider-passes/stats", "guard_rongcheng").status_code == 403
+    r = api.get("/rider-passes/stats", "admin", params={"since": "2026-12-01",
+                                                         "until": "2026-11-01"})
+    assert r.status_code == 422
