@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: up test bench bench-settlement fuzz lint install clean ledger-check
+.PHONY: up test bench bench-settlement bench-scan fuzz lint install clean ledger-check
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -27,6 +27,9 @@ bench: $(STAMP)
 # Build a month for 420,000 residents on PostgreSQL (drops and recreates ddk_bench), settle it.
 bench-settlement: $(STAMP)
 	$(BIN)/python -m scripts.bench_settlement $(BENCH_ARGS)
+
+bench-scan: $(STAMP)
+	$(BIN)/python -m scripts.bench_scan $(BENCH_ARGS)
 
 fuzz: $(STAMP)
 	$(BIN)/python -m scripts.fuzz $(FUZZ_ARGS)

@@ -3,6 +3,7 @@ revocations for offline gates, and the gates' scans (gate_verifier.py decides, o
 offline; the endpoint adds what only the server knows: a pass's own end, and replays).
 Registered before /rider-passes/{id}, whose path would otherwise take these."""
 
+import dataclasses
 from collections import Counter
 from datetime import UTC, date, datetime, time, timedelta
 from statistics import median
@@ -18,7 +19,6 @@ from api.deps import CurrentUser, SessionDep
 from api.errors import responses
 from db.engine import get_engine
 from db.models import (
-    CodeUseRow,
     GateRow,
     GateScanRow,
     RiderPassRow,
@@ -147,44 +147,45 @@ def scan(body: ScanIn, user: CurrentUser, session: SessionDep,
         raise HTTPException(status.HTTP_403_FORBIDDEN,
                             f"only the guards of {gate.community} scan at this gate")
     now = datetime.now(UTC)
-    until: dict[str, datetime] = {}
-
-    def ends(pass_id: str) -> None:
-        row = session.get(RiderPassRow, pass_id)
-        if row is not None and row.valid_until is not None:
-            end = row.valid_until if row.valid_until.tzinfo else row.valid_until.replace(
-                tzinfo=UTC)
-            until[pass_id] = now if row.status == "expired" else end
-
-    peek = gate_verifier.verify(body.code, trust_list(session), community=gate.community,
-                                now=now)  # which pass, before asking the database about it
-    if peek.pass_id:
-        ends(peek.pass_id)
-
-    def used_elsewhere(cti: str) -> bool:
-        # Claim the code for this gate; whoever claimed it first decides.
-        session.execute(text(
-            "INSERT INTO code_use (cti, gate, at) VALUES (:cti, :gate, :at) "
-            "ON CONFLICT (cti) DO NOTHING"), {"cti": cti, "gate": gate.id, "at": now})
-        first = session.get(CodeUseRow, cti)
-        return first is not None and first.gate != gate.id
-
-    verdict = gate_verifier.verify(
-        body.code, trust_list(session), community=gate.community, now=now,
-        revoked=blocked(session), pass_valid_until=until, used_elsewhere=used_elsewhere)
-    session.add(GateScanRow(gate=gate.id, community=gate.community, at=now,
-                            pass_id=verdict.pass_id, cti=verdict.cti, allowed=verdict.allowed,
-                            reason=verdict.reason, scanned_by=user.username))
-    session.commit()
+    keys = trust_list(session)
+    peek = gate_verifier.verify(body.code, keys, community=gate.community, now=now)
+    until: dict[str, datetime] = {}  # what only the server knows: the pass's own end
+    row = session.get(RiderPassRow, peek.pass_id) if peek.pass_id else None
+    if row is not None and row.valid_until is not None:
+        end = row.valid_until if row.valid_until.tzinfo else row.valid_until.replace(tzinfo=UTC)
+        until[row.id] = now if row.status == "expired" else end
+    verdict = gate_verifier.verify(body.code, keys, community=gate.community, now=now,
+                                   revoked=blocked(session), pass_valid_until=until)
+    profile = session.get(RiderProfileRow, row.rider) if row is not None else None
+    session.close()  # reads done: the write below is short and starts with a write (SQLite)
+    verdict = record(gate, verdict, user.username, now)
     shown = None
-    if verdict.pass_id:
-        row = session.get(RiderPassRow, verdict.pass_id)
-        profile = session.get(RiderProfileRow, row.rider) if row else None
-        if profile is not None:
-            shown = RiderShown(masked_name=mask_name(profile.name), platform=profile.platform,
-                               photo=profile.photo)
+    if profile is not None:
+        shown = RiderShown(masked_name=mask_name(profile.name), platform=profile.platform,
+                           photo=profile.photo)
     return ScanOut(allowed=verdict.allowed, reason=verdict.reason, pass_id=verdict.pass_id,
                    rider=shown)
+
+
+def record(gate: GateRow, verdict: gate_verifier.Verdict, guard: str,
+           now: datetime) -> gate_verifier.Verdict:
+    """Log the scan and, for a code that would let someone in, claim its cti for this gate,
+    in one transaction: whoever claimed it first decides, so a code used at another gate
+    is a replay (the verifier's last check), even when two gates scan it at once."""
+    with get_engine().begin() as conn:
+        if verdict.allowed and verdict.cti:
+            conn.execute(text("INSERT INTO code_use (cti, gate, at) VALUES (:cti, :gate, :at) "
+                              "ON CONFLICT (cti) DO NOTHING"),
+                         {"cti": verdict.cti, "gate": gate.id, "at": now})
+            first = conn.execute(text("SELECT gate FROM code_use WHERE cti = :cti"),
+                                 {"cti": verdict.cti}).scalar()
+            if first != gate.id:
+                verdict = dataclasses.replace(verdict, allowed=False, reason="replayed")
+        conn.execute(GateScanRow.__table__.insert().values(
+            gate=gate.id, community=gate.community, at=now, pass_id=verdict.pass_id,
+            cti=verdict.cti, allowed=verdict.allowed, reason=verdict.reason,
+            scanned_by=guard))
+    return verdict
 
 
 class StatsOut(BaseModel):
