@@ -602,6 +602,9 @@ class GateRow(SQLModel, table=True):
     id: str = Field(primary_key=True, max_length=40)
     name: str
     community: str = Field(index=True, max_length=40)
+    # The gate device's key (X-Gate-Key), as a SHA-256 of 32 random bytes; none until issued.
+    key_hash: str | None = Field(default=None, unique=True, max_length=64)
+    key_issued_at: datetime | None = utc_column()
 
 
 class RiderKeyRow(SQLModel, table=True):

@@ -275,7 +275,9 @@ def seed_gates(session: Session, path: Path = GATES) -> int:
 
     gates = json.loads(path.read_text(encoding="utf-8"))["gates"]
     for gate in gates:
-        session.merge(GateRow(id=gate["id"], name=gate["name"], community=gate["community"]))
+        row = session.get(GateRow, gate["id"]) or GateRow(id=gate["id"], name="", community="")
+        row.name, row.community = gate["name"], gate["community"]  # its device key stays
+        session.add(row)
     session.commit()
     return len(gates)
 

@@ -7,15 +7,15 @@ import dataclasses
 from collections import Counter
 from datetime import UTC, date, datetime, time, timedelta
 from statistics import median
-from typing import Literal
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, HTTPException, Path, Query, Response, status
+from fastapi import APIRouter, Depends, Header, HTTPException, Path, Query, Response, status
 from pydantic import BaseModel, Field
 from sqlalchemy import func, text
 from sqlmodel import Session, col, select
 
 import gate_verifier
-from api.deps import CurrentUser, SessionDep
+from api.deps import CurrentUser, SessionDep, current_user, oauth2
 from api.errors import responses
 from db.engine import get_engine
 from db.models import (
@@ -30,6 +30,7 @@ from domain.id_number import mask_name
 from domain.rider_code import qr_png, qr_svg, sign_code, sign_document
 from domain.roles import ADMIN, AUDITOR, GATE_GUARD, RIDER, UNION_REVIEWER, UNION_WORKER
 from domain.timefmt import SHANGHAI
+from security import hash_api_key, new_api_key
 
 router = APIRouter(tags=["惠新码 rider pass"])
 
@@ -49,6 +50,11 @@ class RevocationsOut(BaseModel):
     passes: dict[str, str] = Field(description="pass id -> suspended | revoked")
     document: str = Field(description="the same, signed: base64url of a COSE_Sign1 whose "
                           "payload is a CBOR map; gate_verifier.verify_document checks it")
+
+
+class DeviceKeyOut(BaseModel):
+    gate: str
+    key: str = Field(description="send as the X-Gate-Key header; shown only now")
 
 
 class ScanIn(BaseModel):
@@ -134,18 +140,56 @@ def revocations(session: SessionDep, since: datetime | None = None) -> Revocatio
                           issued_at=now.isoformat(), passes=passes, document=doc)
 
 
-@router.post("/gates/{gate_id}/scans", response_model=ScanOut,
+async def scanner(session: SessionDep, token: Annotated[str | None, Depends(oauth2)],
+                  gate_key: Annotated[str | None, Header(alias="X-Gate-Key",
+                                                         max_length=100)] = None) -> str:
+    """Who scans: a signed-in user (checked against the gate below), or a gate device by
+    its key (`device:<gate>`)."""
+    if gate_key:
+        gate = session.exec(select(GateRow).where(
+            GateRow.key_hash == hash_api_key(gate_key))).first()
+        session.close()
+        if gate is None:
+            raise HTTPException(status.HTTP_401_UNAUTHORIZED, "unknown or replaced gate key")
+        return f"device:{gate.id}"
+    user = await current_user(session, token)
+    if user.role != GATE_GUARD:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "scans are made by gate guards")
+    return f"{user.username}@{user.department}"
+
+
+@router.post("/gates/{gate_id}/device-key", response_model=DeviceKeyOut,
              responses=responses(401, 403, 404, 422))
-def scan(body: ScanIn, user: CurrentUser, session: SessionDep,
-         gate_id: str = Path(max_length=40, pattern=r"^[\w-]+$")) -> ScanOut:
-    """A guard of the gate's community scans a code: allowed or the reason; every scan is
-    logged (gate, time, pass, outcome)."""
+def issue_device_key(user: CurrentUser, session: SessionDep,
+                     gate_id: str = Path(max_length=40, pattern=r"^[\w-]+$")) -> DeviceKeyOut:
+    """A new key for the gate's device (admin); shown once, it replaces the one before."""
+    if user.role != ADMIN:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "only admin issues gate device keys")
     gate = session.get(GateRow, gate_id)
     if gate is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no such gate")
-    if user.role != GATE_GUARD or user.department != gate.community:
+    key = new_api_key()
+    gate.key_hash, gate.key_issued_at = hash_api_key(key), datetime.now(UTC)
+    session.add(gate)
+    session.commit()
+    return DeviceKeyOut(gate=gate_id, key=key)
+
+
+@router.post("/gates/{gate_id}/scans", response_model=ScanOut,
+             responses=responses(401, 403, 404, 422))
+def scan(body: ScanIn, session: SessionDep, who: Annotated[str, Depends(scanner)],
+         gate_id: str = Path(max_length=40, pattern=r"^[\w-]+$")) -> ScanOut:
+    """A guard of the gate's community, or the gate's device (`X-Gate-Key`), scans a code:
+    allowed or the reason; every scan is logged (gate, time, pass, outcome)."""
+    gate = session.get(GateRow, gate_id)
+    if gate is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "no such gate")
+    device = who == f"device:{gate.id}"
+    guard = not who.startswith("device:") and who.endswith(f"@{gate.community}")
+    if not (device or guard):
         raise HTTPException(status.HTTP_403_FORBIDDEN,
-                            f"only the guards of {gate.community} scan at this gate")
+                            f"only the guards of {gate.community} and this gate's device scan "
+                            "here")
     now = datetime.now(UTC)
     keys = trust_list(session)
     peek = gate_verifier.verify(body.code, keys, community=gate.community, now=now)
@@ -158,7 +202,7 @@ def scan(body: ScanIn, user: CurrentUser, session: SessionDep,
                                    revoked=blocked(session), pass_valid_until=until)
     profile = session.get(RiderProfileRow, row.rider) if row is not None else None
     session.close()  # reads done: the write below is short and starts with a write (SQLite)
-    verdict = record(gate, verdict, user.username, now)
+    verdict = record(gate, verdict, who.split("@")[0], now)
     shown = None
     if profile is not None:
         shown = RiderShown(masked_name=mask_name(profile.name), platform=profile.platform,

@@ -2,7 +2,7 @@
 
 Revision ID: 0011
 Revises: 0010
-Create Date: 2026-11-28 21:00:44.940921
+Create Date: 2026-11-28 21:21:54.187500
 """
 from collections.abc import Sequence
 
@@ -28,7 +28,10 @@ def upgrade() -> None:
     sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
     sa.Column('name', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('community', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
-    sa.PrimaryKeyConstraint('id')
+    sa.Column('key_hash', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+    sa.Column('key_issued_at', sa.DateTime(timezone=True), nullable=True),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('key_hash')
     )
     with op.batch_alter_table('gate', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_gate_community'), ['community'], unique=False)

@@ -160,3 +160,27 @@ def test_the_figures_count_the_scans(api: Api, pass_id: str) -> None:
     r = api.get("/rider-passes/stats", "admin", params={"since": "2026-12-01",
                                                          "until": "2026-11-01"})
     assert r.status_code == 422
+
+
+def test_a_gate_device_scans_with_its_own_key(api: Api, pass_id: str) -> None:
+    assert api.post("/gates/rongcheng-north/device-key", "guard_rongcheng").status_code == 403
+    assert api.post("/gates/nowhere/device-key", "admin").status_code == 404
+    r = api.post("/gates/rongcheng-north/device-key", "admin")
+    assert r.status_code == 200, r.text
+    key = r.json()["key"]
+    code = fresh(api)
+    r = api.http.post("/gates/rongcheng-north/scans", json={"code": code},
+                      headers={"X-Gate-Key": key})
+    assert r.status_code == 200 and r.json()["allowed"], r.text
+    r = api.http.post("/gates/rongcheng-main/scans", json={"code": fresh(api)},
+                      headers={"X-Gate-Key": key})  # another gate's device
+    assert r.status_code == 403, r.text
+    r = api.http.post("/gates/rongcheng-north/scans", json={"code": code},
+                      headers={"X-Gate-Key": "not-a-key"})
+    assert r.status_code == 401, r.text
+    assert api.http.post("/gates/rongcheng-north/scans", json={"code": code}).status_code == 401
+    replaced = api.post("/gates/rongcheng-north/device-key", "admin").json()["key"]
+    assert replaced != key
+    r = api.http.post("/gates/rongcheng-north/scans", json={"code": code},
+                      headers={"X-Gate-Key": key})
+    assert r.status_code == 401, r.text  # the old key no longer works
