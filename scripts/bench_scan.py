@@ -8,7 +8,8 @@ seeds it with the demo users, certifies one pass straight in the database (the w
 what is measured), signs `--scans` distinct codes and has `guard_rongcheng` scan them at
 `rongcheng-main` through the API (every scan logged and its code claimed against replays).
 The last line is one JSON object: scans, api_scans_per_s, api_p50_ms, api_p99_ms,
-offline_verifies_per_s, raw_ed25519_verifies_per_s, allowed (must equal scans).
+offline_verifies_per_s, raw_ed25519_verifies_per_s, allowed and logged (both must equal
+scans).
 """
 
 import argparse
@@ -49,6 +50,7 @@ def main() -> None:
         api_figures = asyncio.run(drive(f"http://127.0.0.1:{port}", codes, args.concurrency))
     finally:
         stack.stop(api)
+    api_figures["logged"] = logged()  # every scan is in the log: none lost under load
     offline_rate = offline(codes, trust, args.offline)
     raw_rate = raw(args.offline)
     print(json.dumps({"scans": len(codes), **api_figures,
@@ -105,6 +107,16 @@ async def drive(base: str, codes: list[str], concurrency: int) -> dict:
             "api_p50_ms": round(latencies[len(latencies) // 2] * 1000, 1),
             "api_p99_ms": round(latencies[int(len(latencies) * 0.99) - 1] * 1000, 1),
             "allowed": allowed}
+
+
+def logged() -> int:
+    from sqlalchemy import func, select
+
+    from db.engine import get_engine
+    from db.models import GateScanRow
+
+    with get_engine().connect() as conn:
+        return conn.execute(select(func.count()).select_from(GateScanRow)).scalar_one()
 
 
 def offline(codes: list[str], trust: list[dict], n: int) -> float:
