@@ -13,12 +13,14 @@ import cbor2
 import pytest
 import zxingcpp
 from PIL import Image
+from sqlmodel import Session
 
 import gate_verifier
 from db.engine import get_engine
-from db.rider_keys import signing_key
+from db.models import RiderPassRow
+from db.rider_keys import key_dir, signing_key
 from domain.id_number import check_character
-from domain.rider_code import new_key, sign_code
+from domain.rider_code import load_private, new_key, sign_code
 from tests.support import Api
 
 ID_BASE = "50010419851212456"  # another person than test_rider_passes' rider
@@ -142,6 +144,27 @@ def test_keys_rotate_and_old_codes_live_out_their_life(api: Api, pass_id: str) -
     later = datetime.fromisoformat(retired["retired_at"]) + timedelta(seconds=121)
     verdict = gate_verifier.verify(old, keys, community="rongcheng", now=later)
     assert verdict.reason in ("retired_key", "expired")
+    # A code signed with the retired key after it retired: refused alike online and offline.
+    pem = (key_dir() / f"{retired['kid']}.pem").read_bytes()
+    late = sign_code(pass_id, ["rongcheng"], load_private(pem), retired["kid"],
+                     datetime.now(UTC) + timedelta(seconds=1))
+    assert scan(api, "guard_rongcheng", "rongcheng-main", late)["reason"] == "retired_key"
+    assert offline(api, late, "rongcheng") == "retired_key"
+
+
+def test_a_revoked_pass_is_refused_online_and_offline(api: Api) -> None:
+    now = datetime.now(UTC)
+    with Session(get_engine()) as session:
+        session.add(RiderPassRow(id="revoked-pass", workflow_id="rider-pass-revoked-pass",
+                                 rider="rider_no_account", platform="other", status="revoked",
+                                 scope="district", applied_at=now, approved_at=now,
+                                 valid_until=now + timedelta(days=300), ended_at=now,
+                                 state={}, version=1))
+        session.commit()
+    kid, key = signing_key(get_engine())
+    code = sign_code("revoked-pass", "district", key, kid, now)
+    assert scan(api, "guard_rongcheng", "rongcheng-main", code)["reason"] == "revoked"
+    assert offline(api, code, "rongcheng") == "revoked"
 
 
 def test_the_figures_count_the_scans(api: Api, pass_id: str) -> None:
