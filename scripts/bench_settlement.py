@@ -19,12 +19,12 @@ What the month holds (shares chosen for a plausible district, all deterministic)
   M's start, so expiry (points older than 12 months, first in first out) has work to do;
 - `--active` (30%) of residents are active in M: each checks in (1 point,
   `checkin:b<n>:<date>`) on every third day of M, about 10 check-ins each;
-- 10% of the active residents (3% of all) have one good deed of 5-20 points (`deed:...`);
-- the active residents with an opening balance (6% of all, about 25,000) redeem one offer
+- 5% of residents (pseudo-random) have one good deed of 5-20 points (`deed:...`);
+- half of the residents with an opening balance (10% of all, about 42,000) redeem one offer
   each (10-60 points) at a pseudo-random merchant: a reservation `redemption:<rid>` and its
   post `redemption:<rid>:post` in M, and a `redemption` row, confirmed;
 - `--stale` reservations (default 1000, scaled down with --residents) by residents with an
-  opening balance who were not active: pending only, their redemption rows `reserved` and
+  opening balance who did not redeem: pending only, their redemption rows `reserved` and
   expired: the settlement voids them and gives the offer's unit back (every reservation
   took one unit of its offer's stock of 1000);
 - merchants `merchant:bm<n>` over the communities, 0.05 yuan a point, every 10th a donor
@@ -41,9 +41,12 @@ left unspent from before the cutoff.
 
 The last line printed is one JSON object: residents, merchants, transfers (rows in
 ledger_transfer after settlement), seconds (start of the workflow to its result),
-sql_seconds (one plain SQL statement computing the same merchant totals, in this run),
+sql_seconds (one plain SQL statement computing the same merchant totals, in this run:
+db/settlement.py's TOTALS, the SELECT the statements are written from, bound to the month),
 worker_rss_mb (the worker's peak RSS), and build_seconds, check_seconds, review_seconds
-(first review task seen to last approval), statements, expired_points, voided, month,
+(first review task seen to last approval), settle_seconds_without_review (seconds minus
+review_seconds), phases (seconds in each step as the workflow's `case` query showed them,
+polled every 0.1 s), statements, expired_points, voided, month,
 ratio (seconds / sql_seconds), steps (each activity's seconds, `children_started` and
 `reviews` from the month's history), cpu_seconds (driver, worker, dev server, while
 settling), history_events (the month's workflow) and failures (empty when all checks held).
@@ -94,7 +97,7 @@ def shift_month(month: str, delta: int) -> str:
 def recreate_database(url: str) -> None:
     target = make_url(normalize_url(url))
     name = target.database
-    if not name or name in ("test", "ddk_main", "postgres"):
+    if not name or name in ("test", "ddk_main", "ddk_http", "postgres"):
         raise SystemExit(f"refusing to drop database {name!r}: use a database of your own")
     admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
@@ -140,7 +143,8 @@ BUILD = [
                (CAST(:codes AS text[]))[1 + n % :nc] AS community,
                mod(abs(hashint4(n)::bigint), 1000) < :active_permille AS active,
                n % 5 = 0 AS opened, 100 + n % 101 AS opening,
-               mod(abs(hashint4(n + 7919)::bigint), 10) = 0 AS deed
+               mod(abs(hashint4(n + 7919)::bigint), 100) < 5 AS deed,
+               n % 5 = 0 AND mod(abs(hashint4(n + 31)::bigint), 2) = 0 AS redeems
         FROM generate_series(1, :residents) n"""),
     ("resident users", """
         INSERT INTO "user" (username, display_name, role, department, report_source,
@@ -171,7 +175,7 @@ BUILD = [
                {LOCAL_MONTH.format(at='at')}
         FROM (SELECT *, CAST(:m_start AS timestamptz)
                         + make_interval(days => n % :days, hours => 15) AS at
-              FROM bench_resident WHERE active AND deed) s"""),
+              FROM bench_resident WHERE deed) s"""),
     ("redemptions (plan)", """
         CREATE TEMP TABLE bench_redemption ON COMMIT DROP AS
         SELECT x.rid, x.n, x.username, x.account, x.community, x.status, x.reserved_at,
@@ -182,11 +186,11 @@ BUILD = [
                  CAST(:m_start AS timestamptz)
                    + make_interval(days => n % (:days - 1), hours => 10, secs => n % 3600)
                    AS reserved_at
-          FROM bench_resident WHERE active AND opened
+          FROM bench_resident WHERE redeems
           UNION ALL
           SELECT 'sb' || n, n, username, account, community, 'reserved',
                  CAST(:m_start AS timestamptz) + make_interval(days => n % 20, hours => 11)
-          FROM (SELECT * FROM bench_resident WHERE opened AND NOT active
+          FROM (SELECT * FROM bench_resident WHERE opened AND NOT redeems
                 ORDER BY n LIMIT :stale) s
         ) x
         JOIN offer o ON o.id = 'bm' || (1 + mod(abs(hashint4(x.n + 104729)::bigint),
@@ -323,19 +327,17 @@ def expected_expiry(engine: Engine, month: str, life_months: int) -> tuple[int, 
 
 # -- 4. the same totals in one plain statement -------------------------------------------
 
-PLAIN_TOTALS = """
-    SELECT m.code, COUNT(t.id), SUM(t.amount), ROUND(SUM(t.amount) * m.rate * 100)
-    FROM ledger_transfer t JOIN merchant m ON m.account = t.credit
-    WHERE t.month = :month AND t.phase = 'post' AND t.kind = 'redemption'
-    GROUP BY m.code, m.rate"""
-
-
 def plain_totals(engine: Engine, month: str) -> tuple[float, dict[str, tuple[int, int, int]]]:
+    """The merchant totals in one plain statement, fetched: db/settlement.py's TOTALS (the
+    SELECT the statements are written from), bound to the month."""
+    from db.settlement import TOTALS
+
     with engine.connect() as conn:
         t0 = time.perf_counter()
-        rows = conn.execute(text(PLAIN_TOTALS), {"month": month}).all()
+        rows = conn.execute(text(TOTALS), {"month": month}).all()
         took = time.perf_counter() - t0
-    return took, {r[0]: (int(r[1]), int(r[2]), int(r[3])) for r in rows}
+    return took, {r.merchant: (int(r.redemptions), int(r.points), int(r.amount_fen))
+                  for r in rows}
 
 
 # -- 3. the settlement through the workflow ------------------------------------------------
@@ -523,7 +525,8 @@ async def settle(engine: Engine, url: str, month: str, args: argparse.Namespace,
     finally:
         if worker is not None and "worker_rss_mb" not in out:
             out["worker_rss_mb"] = peak_rss_mb(worker.pid)
-        stack.stop(worker, server)
+        stack.stop(worker)  # first, so it shuts down while the server still answers
+        stack.stop(server)
         tail = (logs / "worker.log").read_text(errors="replace")[-4000:] \
             if (logs / "worker.log").exists() else ""
         if "Traceback" in tail or "Error" in tail:
@@ -542,7 +545,7 @@ def explain(err: BaseException) -> str:
 
 
 async def drive(engine: Engine, address: str, month: str, args: argparse.Namespace) -> dict:
-    from api.policy import settlement_policy
+    from activities.settlement import settlement_policy
     from domain.settlement import SettlementInput, SettlementState, workflow_id_for
     from temporal_client import connect
     from workflows.settlement import MonthlySettlementWorkflow
@@ -557,6 +560,8 @@ async def drive(engine: Engine, address: str, month: str, args: argparse.Namespa
     officers = Officers(client, engine, month, args.concurrency)
     officer_task = asyncio.create_task(
         officers.run_inbox(result) if args.officers == "inbox" else officers.run(result))
+    seen: dict[str, float] = {}  # step -> when the query first showed it (s after start)
+    watch_task = asyncio.create_task(watch_steps(handle, result, t0, seen))
     try:
         state: SettlementState = await asyncio.wait_for(asyncio.shield(result), args.timeout)
     except TimeoutError:
@@ -570,8 +575,13 @@ async def drive(engine: Engine, address: str, month: str, args: argparse.Namespa
                            f"{officers.errors[:5]}") from None
     finally:
         officer_task.cancel()
-        await asyncio.gather(officer_task, return_exceptions=True)
+        watch_task.cancel()
+        await asyncio.gather(officer_task, watch_task, return_exceptions=True)
     seconds = time.perf_counter() - t0
+    seen.setdefault(state.step, seconds)
+    marks = sorted(seen.items(), key=lambda kv: kv[1])
+    phases = {step: round((marks[i + 1][1] if i + 1 < len(marks) else seconds) - at, 2)
+              for i, (step, at) in enumerate(marks) if step != state.step}
     try:
         steps, events = await step_seconds(handle)
     except Exception as err:  # noqa: BLE001  (a figure, not a check)
@@ -582,7 +592,24 @@ async def drive(engine: Engine, address: str, month: str, args: argparse.Namespa
     return {"seconds": round(seconds, 2), "state": state,
             "review_seconds": round(review, 2) if review is not None else None,
             "approved": len(officers.approved), "officer_errors": officers.errors[:5],
-            "steps": steps, "history_events": events}
+            "steps": steps, "phases": phases, "history_events": events}
+
+
+async def watch_steps(handle, done: asyncio.Future, t0: float,  # noqa: ANN001
+                      seen: dict[str, float]) -> None:
+    """The month's steps as its `case` query shows them: when each was first seen (a step
+    shorter than the poll may be missed; its time then counts in the one before)."""
+    from workflows.settlement import MonthlySettlementWorkflow
+
+    while not done.done():
+        try:
+            case = await handle.query(MonthlySettlementWorkflow.case)
+        except Exception:  # noqa: BLE001  (not running yet, or finished)
+            case = None
+        if case is not None and case.step not in seen:
+            seen[case.step] = time.perf_counter() - t0
+            say(f"  step {case.step} at {seen[case.step]:.1f} s")
+        await asyncio.sleep(0.1)
 
 
 async def step_seconds(handle) -> tuple[dict[str, float], int]:  # noqa: ANN001
@@ -731,7 +758,7 @@ def main(argv: list[str]) -> int:
     say(f"plain SQL merchant totals: {len(sql_rows)} merchants, "
         f"{sum(r[1] for r in sql_rows.values())} points, {sql_seconds * 1000:.1f} ms")
 
-    from api.policy import settlement_policy
+    from activities.settlement import settlement_policy
 
     expiry = expected_expiry(engine, month, settlement_policy().life_months)
     report = {"residents": args.residents, "merchants": args.merchants, "month": month,
@@ -754,6 +781,7 @@ def main(argv: list[str]) -> int:
             f"{settled['review_seconds']} s), {state.voided} voided, "
             f"{state.expired_points} points expired from {state.expired_accounts} accounts, "
             f"{state.points_settled} points settled ({state.amount_fen} fen)")
+        say(f"  phases seen by the query (s): {settled['phases']}")
         say(f"  where the time went (s): {settled['steps']}")
         say(f"  CPU seconds while settling: {settled.get('cpu_seconds')}")
         if settled["officer_errors"]:
@@ -765,7 +793,11 @@ def main(argv: list[str]) -> int:
         failures += [f"ledger-check: {p}" for p in found]
         failures += check_settled(engine, month, state, sql_rows, built, expiry)
         report |= {"seconds": settled["seconds"], "worker_rss_mb": settled["worker_rss_mb"],
-                   "review_seconds": settled["review_seconds"], "statements": state.statements,
+                   "review_seconds": settled["review_seconds"],
+                   "settle_seconds_without_review": (
+                       round(settled["seconds"] - settled["review_seconds"], 2)
+                       if settled["review_seconds"] is not None else None),
+                   "phases": settled["phases"], "statements": state.statements,
                    "expired_points": state.expired_points, "voided": state.voided,
                    "ratio": round(settled["seconds"] / sql_seconds, 1),
                    "steps": settled["steps"], "cpu_seconds": settled.get("cpu_seconds"),
