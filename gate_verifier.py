@@ -12,7 +12,9 @@ exp (4), iat (6), cti (7), and two private ones: the pass id (-70001) and its sc
 """
 
 import base64
+import io
 import zlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -55,7 +57,11 @@ def b64url(data: bytes) -> str:
 
 
 def unb64url(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    """Strict: only the canonical unpadded form decodes, so no two texts carry one value."""
+    data = base64.b64decode(text + "=" * (-len(text) % 4), altchars=b"-_", validate=True)
+    if b64url(data) != text:
+        raise ValueError("not canonical base64url")
+    return data
 
 
 def sig_structure(protected: bytes, payload: bytes) -> bytes:
@@ -63,26 +69,51 @@ def sig_structure(protected: bytes, payload: bytes) -> bytes:
     return cbor2.dumps(["Signature1", protected, b"", payload])
 
 
+def _loads(raw: bytes) -> Any:
+    """One CBOR item and nothing after it (cbor2.loads ignores trailing bytes)."""
+    stream = io.BytesIO(raw)
+    obj = cbor2.CBORDecoder(stream).decode()
+    if stream.tell() != len(raw):
+        raise ValueError("trailing bytes after the CBOR item")
+    return obj
+
+
+def _inflate(raw: bytes) -> bytes:
+    """zlib, refusing trailing bytes (zlib.decompress ignores them), so appending characters
+    to a code cannot make a second text that still passes."""
+    inflater = zlib.decompressobj()
+    out = inflater.decompress(raw)
+    if not inflater.eof or inflater.unused_data:
+        raise ValueError("truncated zlib stream or trailing bytes")
+    return out
+
+
+def _sign1(raw: bytes) -> tuple[bytes, dict, bytes, bytes]:
+    """Split a tagged COSE_Sign1 (RFC 9052, 4.2) signed with EdDSA; ValueError otherwise."""
+    obj = _loads(raw)
+    if not isinstance(obj, cbor2.CBORTag) or obj.tag != COSE_SIGN1_TAG:
+        raise ValueError("not a tagged COSE_Sign1")
+    parts = obj.value
+    if not (isinstance(parts, list | tuple) and len(parts) == 4):  # cbor2 6 decodes tuples
+        raise ValueError("not a COSE_Sign1 array")
+    protected, unprotected, payload, signature = parts
+    if not (all(isinstance(x, bytes) for x in (protected, payload, signature))
+            and isinstance(unprotected, Mapping)):  # cbor2 6: a frozendict here
+        raise ValueError("malformed COSE_Sign1")
+    header = _loads(protected)
+    if not isinstance(header, dict) or header.get(ALG) != ALG_EDDSA:
+        raise ValueError("not an EdDSA signature")
+    if not isinstance(header.get(KID), bytes):
+        raise ValueError("no key id")
+    return protected, header, payload, signature
+
+
 def decode(text: str) -> tuple[bytes, dict, bytes, bytes]:
     """(protected bytes, protected header, payload bytes, signature); ValueError if the text
     is not a code."""
     if not text.startswith(PREFIX):
         raise ValueError("no HXM1: prefix")
-    raw = zlib.decompress(base45.b45decode(text[len(PREFIX):]))
-    obj = cbor2.loads(raw)
-    if isinstance(obj, cbor2.CBORTag):
-        if obj.tag != COSE_SIGN1_TAG:
-            raise ValueError("not a COSE_Sign1")
-        obj = obj.value
-    if not (isinstance(obj, list | tuple) and len(obj) == 4):  # cbor2 6 decodes tuples
-        raise ValueError("not a COSE_Sign1 array")
-    protected, _unprotected, payload, signature = obj
-    if not all(isinstance(x, bytes) for x in (protected, payload, signature)):
-        raise ValueError("malformed COSE_Sign1")
-    header = cbor2.loads(protected)
-    if not isinstance(header, dict) or header.get(ALG) != ALG_EDDSA:
-        raise ValueError("not an EdDSA signature")
-    return protected, header, payload, signature
+    return _sign1(_inflate(base45.b45decode(text[len(PREFIX):])))
 
 
 def _key(jwk: dict) -> Ed25519PublicKey:
@@ -94,7 +125,9 @@ def _epoch(value: Any) -> float | None:
         return None
     if isinstance(value, int | float):
         return float(value)
-    return datetime.fromisoformat(str(value)).timestamp()
+    when = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    # a naive time (SQLite drops the zone) is UTC, never the device's local time
+    return (when if when.tzinfo else when.replace(tzinfo=UTC)).timestamp()
 
 
 def verify(text: str, trust: list[dict], *, community: str, now: datetime | float,
@@ -103,19 +136,23 @@ def verify(text: str, trust: list[dict], *, community: str, now: datetime | floa
            used_elsewhere: Any = None) -> Verdict:
     """Check a scanned code at a gate of `community`.
 
-    `trust`: JWKs (kty OKP, crv Ed25519, x, kid) with `retired_at` (ISO time or epoch, or
-    absent): a retired key still verifies codes issued before it retired until they expire.
-    `revoked`: pass id -> "suspended" | "revoked". `pass_valid_until`: pass id -> its end,
-    when the gate knows it. `used_elsewhere(cti_hex) -> bool`: whether the code already let
-    someone in at another gate."""
+    `trust`: JWKs (kty OKP, crv Ed25519, x, kid) with `retired_at` (ISO time, naive = UTC,
+    or epoch; absent or None while current): a retired key still verifies codes issued
+    before it retired until they expire, i.e. up to retired_at + 120 s; a code it signed
+    after retiring, or any code after that, is `retired_key`.
+    `revoked`: pass id -> "suspended" | "revoked". `pass_valid_until`: pass id -> its end
+    (datetime, ISO or epoch), when the gate knows it. `used_elsewhere(cti_hex) -> bool`:
+    whether the code already let someone in at another gate (offline, `seen.__contains__`
+    of a set of cti hex strings).
+    Checks in this order: format, key known, signature, key retired, time, revocation,
+    pass expiry, scope, replay; the first that fails is the reason."""
     at = now.timestamp() if isinstance(now, datetime) else float(now)
     try:
         protected, header, payload, signature = decode(text.strip())
-        claims = cbor2.loads(payload)
+        claims = _loads(payload)
         if not isinstance(claims, dict):
             raise ValueError("claims are not a map")
-        kid_raw = header.get(KID)
-        kid = kid_raw.decode() if isinstance(kid_raw, bytes) else None
+        kid = header[KID].decode()
     except Exception:  # noqa: BLE001  (anything undecodable is the same refusal)
         return Verdict(False, "bad_format")
     jwk = next((k for k in trust if k.get("kid") == kid), None)
@@ -143,7 +180,7 @@ def verify(text: str, trust: list[dict], *, community: str, now: datetime | floa
     if status in ("suspended", "revoked"):
         return _refuse(seen, status)
     until = (pass_valid_until or {}).get(pass_id)
-    if until is not None and at > until.timestamp():
+    if until is not None and at > _epoch(until):
         return _refuse(seen, "pass_expired")
     if scope != DISTRICT and not (isinstance(scope, list) and community in scope):
         return _refuse(seen, "out_of_scope")
@@ -157,25 +194,25 @@ def _refuse(seen: Verdict, reason: str) -> Verdict:
 
 
 def verify_document(text: str, trust: list[dict]) -> dict:
-    """A signed document (the revocations list): base64url of a COSE_Sign1 whose payload is
-    a CBOR map. Returns the map; ValueError when it is not signed by a trusted key."""
+    """A signed document (the revocations list): unpadded base64url of a tagged COSE_Sign1
+    whose payload is a CBOR map, signed by a key of the trust list. Returns the map;
+    ValueError for anything else (bad text, unknown key, bad signature)."""
     try:
-        raw = cbor2.loads(unb64url(text))
-        obj = raw.value if isinstance(raw, cbor2.CBORTag) else raw
-        protected, _unprotected, payload, signature = obj
-        header = cbor2.loads(protected)
-    except Exception as err:  # noqa: BLE001
+        protected, header, payload, signature = _sign1(unb64url(text.strip()))
+        kid = header[KID].decode()
+    except Exception as err:  # noqa: BLE001  (anything undecodable is the same refusal)
         raise ValueError("not a signed document") from err
-    kid_raw = header.get(KID)
-    jwk = next((k for k in trust if isinstance(kid_raw, bytes)
-                and k.get("kid") == kid_raw.decode()), None)
-    if jwk is None or header.get(ALG) != ALG_EDDSA:
+    jwk = next((k for k in trust if k.get("kid") == kid), None)
+    if jwk is None:
         raise ValueError("the document is not signed by a trusted key")
     try:
         _key(jwk).verify(signature, sig_structure(protected, payload))
-    except InvalidSignature as err:
+        document = _loads(payload)
+    except (InvalidSignature, ValueError) as err:
         raise ValueError("the document's signature does not verify") from err
-    return cbor2.loads(payload)
+    if not isinstance(document, dict):
+        raise ValueError("the document is not a map")
+    return document
 
 
 def utc_now() -> datetime:

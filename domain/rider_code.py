@@ -8,6 +8,7 @@ outside every row the API returns) and publishes the public half as a JWK (RFC 8
 import io
 import secrets
 import zlib
+from dataclasses import dataclass
 from datetime import datetime
 
 import base45
@@ -45,13 +46,32 @@ def _sign1(payload: bytes, key: Ed25519PrivateKey, kid: str) -> bytes:
     return cbor2.dumps(cbor2.CBORTag(COSE_SIGN1_TAG, [protected, {}, payload, signature]))
 
 
+@dataclass(frozen=True)
+class CodeClaims:
+    """Everything a code says, and nothing personal: the gate looks the rider up by pass id
+    (online) or shows only the verdict (offline)."""
+
+    pass_id: str
+    scope: str | list[str]  # "district" or community codes
+    iat: int
+    exp: int
+    cti: bytes
+    iss: str = ISSUER
+
+    def as_map(self) -> dict[int, object]:
+        """The CWT claims map: iss 1, exp 4, iat 6, cti 7 (RFC 8392), pass id -70001 and
+        scope -70002 (private, negative so they never clash with registered claims)."""
+        return {ISS: self.iss, IAT: self.iat, EXP: self.exp, CTI: self.cti,
+                PASS_ID: self.pass_id, SCOPE: self.scope}
+
+
 def sign_code(pass_id: str, scope: str | list[str], key: Ed25519PrivateKey, kid: str,
               now: datetime, lifetime: int = MAX_LIFETIME) -> str:
     """A fresh code for a pass: valid `lifetime` seconds (at most 120), a unique cti."""
     iat = int(now.timestamp())
-    claims = {ISS: ISSUER, IAT: iat, EXP: iat + min(lifetime, MAX_LIFETIME),
-              CTI: secrets.token_bytes(16), PASS_ID: pass_id, SCOPE: scope}
-    compressed = zlib.compress(_sign1(cbor2.dumps(claims), key, kid), 9)
+    claims = CodeClaims(pass_id, scope, iat, iat + min(lifetime, MAX_LIFETIME),
+                        secrets.token_bytes(16))
+    compressed = zlib.compress(_sign1(cbor2.dumps(claims.as_map()), key, kid), 9)
     return PREFIX + base45.b45encode(compressed).decode()
 
 

@@ -84,19 +84,37 @@ def test_every_refusal_has_its_reason(reason, make, options) -> None:  # noqa: A
 def test_a_retired_key_verifies_its_codes_until_they_expire() -> None:
     before = code(key=OLD, kid="k2025", at=NOW - timedelta(seconds=90))
     assert check(before).allowed  # issued before it retired, still within its 120 s
-    later = NOW + timedelta(seconds=61)
-    assert check(before, at=later).reason in ("retired_key", "expired")
+    later = NOW + timedelta(seconds=61)  # past retired_at + 120 s: the key itself is refused
+    assert check(before, at=later).reason == "retired_key"
+    naive = [TRUST[1] | {"retired_at": (NOW - timedelta(seconds=60)).replace(tzinfo=None)
+                         .isoformat()}]  # SQLite's naive times are UTC
+    assert gate.verify(before, naive, community="x", now=NOW).allowed
+
+
+def test_a_set_of_used_ctis_catches_a_replay_offline() -> None:
+    text = code()
+    seen = {check(text).cti}
+    assert check(text, used_elsewhere=seen.__contains__).reason == "replayed"
+    assert check(code(), used_elsewhere=seen.__contains__).allowed
+
+
+BASE45 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:"
 
 
 def test_no_changed_character_lets_anyone_in() -> None:
+    """Every position, to every other Base45 character (the prefix included)."""
     text = code()
-    alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:"
     for i, ch in enumerate(text):
-        other = alphabet[(alphabet.index(ch) + 1) % len(alphabet)] if ch in alphabet else "0"
-        tampered = text[:i] + other + text[i + 1:]
-        verdict = check(tampered)
-        assert not verdict.allowed, (i, ch)
-        assert verdict.reason in ("bad_format", "bad_signature", "unknown_key"), (i, verdict)
+        for other in BASE45.replace(ch, ""):
+            verdict = check(text[:i] + other + text[i + 1:])
+            assert not verdict.allowed, (i, other)
+            assert verdict.reason in ("bad_format", "bad_signature", "unknown_key"), (i, other)
+
+
+@pytest.mark.parametrize("extra", ["0", "00", "000", "000000"])
+def test_characters_appended_to_a_code_are_refused(extra: str) -> None:
+    # zlib.decompress ignores trailing bytes; the verifier must not
+    assert check(code() + extra).reason == "bad_format"
 
 
 def test_a_png_decodes_back_to_the_text() -> None:
@@ -113,3 +131,25 @@ def test_a_signed_document_verifies_and_a_tampered_one_does_not() -> None:
     forged = sign_document({"revoked": {}}, new_key(), "k2026")
     with pytest.raises(ValueError):
         gate.verify_document(forged, TRUST)
+    with pytest.raises(ValueError):  # a key the gate does not trust
+        gate.verify_document(sign_document({"revoked": {}}, new_key(), "k-other"), TRUST)
+
+
+def test_no_changed_or_appended_character_passes_in_a_signed_document() -> None:
+    doc = sign_document({"revoked": {"P1": "revoked"}, "since": 0}, KEY, "k2026")
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    tampered = [doc[:i] + other + doc[i + 1:] for i, ch in enumerate(doc)
+                for other in alphabet.replace(ch, "")]
+    for text in [*tampered, doc + "A", doc + "AA", doc + "AAAA", doc + "=="]:
+        with pytest.raises(ValueError):
+            gate.verify_document(text, TRUST)
+
+
+def test_a_document_with_an_edited_payload_is_refused() -> None:
+    doc = sign_document({"revoked": {"P1": "revoked"}}, KEY, "k2026")
+    tag = cbor2.loads(gate.unb64url(doc))
+    protected, unprotected, _payload, signature = tag.value
+    edited = cbor2.dumps(cbor2.CBORTag(18, [protected, unprotected,
+                                            cbor2.dumps({"revoked": {}}), signature]))
+    with pytest.raises(ValueError):
+        gate.verify_document(gate.b64url(edited), TRUST)
