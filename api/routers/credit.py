@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from fastapi import APIRouter, HTTPException, Response, status
 from pydantic import BaseModel, Field
 from sqlalchemy import desc, or_, select
+from sqlalchemy.engine import Connection
 
 from api.deps import CurrentUser, SessionDep
 from api.errors import responses
@@ -110,16 +111,19 @@ def check_in(user: CurrentUser, session: SessionDep, response: Response) -> Chec
 def my_account(user: CurrentUser, session: SessionDep) -> AccountOut:
     """The caller's points: held, reserved, available, and the last 20 transfers."""
     resident_of(session, user)
-    mine = account_id("resident", user.username)
-    conn = session.connection()
-    held = balance(conn, mine)
+    return account_out(session.connection(), account_id("resident", user.username), RECENT)
+
+
+def account_out(conn: Connection, account: str, recent: int) -> AccountOut:
+    """An account's balance and its last `recent` transfers (an unknown one holds nothing)."""
+    held = balance(conn, account)
+    if held is None:
+        return AccountOut(account=account, posted=0, pending=0, available=0, recent=[])
     t = LedgerTransferRow.__table__.c
     rows = conn.execute(select(LedgerTransferRow.__table__)
-                        .where(or_(t.debit == mine, t.credit == mine))
-                        .order_by(desc(t.at), desc(t.id)).limit(RECENT)).all()
-    recent = [TransferLine(id=r.id, kind=r.kind, reason=r.reason, phase=r.phase, at=r.at,
-                           points=r.amount if r.credit == mine else -r.amount) for r in rows]
-    if held is None:
-        return AccountOut(account=mine, posted=0, pending=0, available=0, recent=[])
-    return AccountOut(account=mine, posted=held.posted, pending=held.pending,
-                      available=held.available, recent=recent)
+                        .where(or_(t.debit == account, t.credit == account))
+                        .order_by(desc(t.at), desc(t.id)).limit(recent)).all()
+    lines = [TransferLine(id=r.id, kind=r.kind, reason=r.reason, phase=r.phase, at=r.at,
+                          points=r.amount if r.credit == account else -r.amount) for r in rows]
+    return AccountOut(account=account, posted=held.posted, pending=held.pending,
+                      available=held.available, recent=lines)

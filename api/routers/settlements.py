@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Path, Response, status
 from pydantic import BaseModel, Field
-from sqlalchemy import desc, or_, select
+from sqlalchemy import select
 from sqlmodel import Session
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
@@ -19,13 +19,11 @@ from api.deps import CurrentUser, SessionDep, TemporalDep
 from api.errors import responses
 from api.localtime import LocalTime
 from api.policy import settlement_policy
-from api.routers.credit import AccountOut, TransferLine
+from api.routers.credit import AccountOut, account_out
 from api.routers.tasks import Completion, precheck
-from db.ledger import balance
 from db.models import (
     CreditReportRow,
     LedgerAccountRow,
-    LedgerTransferRow,
     MerchantRow,
     SettlementRow,
     StatementRow,
@@ -255,15 +253,4 @@ def get_account(user: CurrentUser, session: SessionDep,
                             "accounts are read by community workers, auditors and admin")
     if found is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no such account")
-    conn = session.connection()
-    held = balance(conn, account_id)
-    assert held is not None
-    t = LedgerTransferRow.__table__.c
-    rows = conn.execute(select(LedgerTransferRow.__table__)
-                        .where(or_(t.debit == account_id, t.credit == account_id))
-                        .order_by(desc(t.at), desc(t.id)).limit(RECENT)).all()
-    recent = [TransferLine(id=r.id, kind=r.kind, reason=r.reason, phase=r.phase, at=r.at,
-                           points=r.amount if r.credit == account_id else -r.amount)
-              for r in rows]
-    return AccountOut(account=account_id, posted=held.posted, pending=held.pending,
-                      available=held.available, recent=recent)
+    return account_out(session.connection(), account_id, RECENT)
