@@ -78,13 +78,35 @@ def _loads(raw: bytes) -> Any:
     return obj
 
 
-def _inflate(raw: bytes) -> bytes:
-    """zlib, refusing trailing bytes (zlib.decompress ignores them), so appending characters
-    to a code cannot make a second text that still passes."""
+def _inflate_exact(raw: bytes) -> bytes | None:
+    """The inflated bytes of exactly one zlib stream, or None."""
     inflater = zlib.decompressobj()
-    out = inflater.decompress(raw)
-    if not inflater.eof or inflater.unused_data:
-        raise ValueError("truncated zlib stream or trailing bytes")
+    try:
+        out = inflater.decompress(raw)
+    except zlib.error:
+        return None
+    return out if inflater.eof and not inflater.unused_data else None
+
+
+def _inflate(raw: bytes) -> bytes:
+    """zlib, refusing trailing bytes (zlib.decompress ignores them) and set padding bits, so
+    no second text carries the same code.
+
+    Deflate pads its last byte to a whole byte with bits no decoder reads; a changed Base45
+    character could set them and still decode. A bit is padding when flipping it leaves the
+    stream valid with the same output (a read bit changes the output, and the Adler-32 then
+    fails); padding sits at the top of the last byte before the 4-byte Adler-32."""
+    out = _inflate_exact(raw)
+    if out is None:
+        raise ValueError("not one whole zlib stream")
+    last = len(raw) - 5
+    for bit in range(7, -1, -1):
+        flipped = bytearray(raw)
+        flipped[last] ^= 1 << bit
+        if _inflate_exact(bytes(flipped)) != out:
+            break  # the first bit a decoder reads: no padding below it
+        if raw[last] & (1 << bit):
+            raise ValueError("padding bits set in the zlib stream")
     return out
 
 

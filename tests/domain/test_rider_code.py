@@ -111,6 +111,26 @@ def test_no_changed_character_lets_anyone_in() -> None:
             assert verdict.reason in ("bad_format", "bad_signature", "unknown_key"), (i, other)
 
 
+def test_a_code_with_deflate_padding_bits_set_is_refused() -> None:
+    """Deflate pads its last byte with bits no decoder reads; a changed Base45 character can
+    set them (CI found one at random), so the verifier refuses set padding bits."""
+    for _ in range(100):  # about 7 codes in 8 end with padding
+        text = code()
+        raw = bytearray(base45.b45decode(text[5:]))
+        raw[-5] ^= 0x80  # the top bit of the last deflate byte, before the Adler-32
+        try:
+            same = zlib.decompress(bytes(raw)) == zlib.decompress(base45.b45decode(text[5:]))
+        except zlib.error:
+            continue
+        if same:
+            break
+    else:
+        pytest.fail("no code with padding in 100")
+    padded = "HXM1:" + base45.b45encode(bytes(raw)).decode()
+    assert padded != text and check(text).allowed
+    assert check(padded).reason == "bad_format"
+
+
 @pytest.mark.parametrize("extra", ["0", "00", "000", "000000"])
 def test_characters_appended_to_a_code_are_refused(extra: str) -> None:
     # zlib.decompress ignores trailing bytes; the verifier must not
