@@ -18,6 +18,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+import console
 import security
 from api.routers import (
     audit,
@@ -164,6 +165,7 @@ for module in (auth, health, categories, incidents, tasks, audit, open311, notif
                rider_codes, rider_passes):  # /rider-passes/trust before /{id}
     app.include_router(module.router)
 app.include_router(offers.router)  # 德分宝 offers and redemptions
+console.install(app)  # the web console under /ui/, on the routes above
 app.add_middleware(BodyLimit)
 app.add_middleware(InternalErrors)  # added last, so outermost: it also sees BodyLimit's errors
 

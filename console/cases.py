@@ -1,0 +1,42 @@
+"""Where each process's case is read in the API and shown in the console, so a task can link
+to its case and show its summary. A process with no case page falls back to its audit."""
+
+from typing import Any
+
+from console.client import Api, ApiError
+
+# process -> (API path of a case, console path of a case); {id} is the task's case_id
+CASES: dict[str, tuple[str, str]] = {
+    "incident": ("/incidents/{id}", "/ui/incidents/{id}"),
+    "inspection": ("/inspections/{id}", "/ui/inspections/{id}"),
+    "penalty": ("/penalty-cases/{id}", "/ui/penalty-cases/{id}"),
+    "dog_dispute": ("/dog-disputes/{id}", "/ui/dog-disputes/{id}"),
+    "deed": ("/credit/deeds/{id}", "/ui/credit/deeds/{id}"),
+    "rider_pass": ("/rider-passes/{id}", "/ui/rider-passes/{id}"),
+    "rider_service": ("/rider-services/{id}", "/ui/rider-services/{id}"),
+}
+
+
+def case_link(process: str, case_id: str) -> str | None:
+    paths = CASES.get(process)
+    return paths[1].format(id=case_id) if paths else None
+
+
+async def read_case(api: Api, process: str, case_id: str) -> dict[str, Any] | None:
+    """The case as the user may see it, or None (no case page, or not theirs to read)."""
+    paths = CASES.get(process)
+    if paths is None:
+        return None
+    try:
+        return await api.get(paths[0].format(id=case_id))
+    except ApiError:
+        return None
+
+
+SUMMARY_SKIP = {"tasks", "workflow_id", "reports", "history", "timeline", "past_mediations"}
+
+
+def summary(case: dict[str, Any]) -> list[tuple[str, Any]]:
+    """The case's plain fields (text, numbers, times), for a task page's summary box."""
+    return [(k, v) for k, v in case.items()
+            if k not in SUMMARY_SKIP and isinstance(v, str | int | float) and v != ""]

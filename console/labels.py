@@ -1,0 +1,60 @@
+"""Chinese names for what the API returns as codes (processes, roles, levels, statuses)."""
+
+from domain.departments import DEPARTMENTS
+
+PROCESSES = {
+    "incident": "城市运行事件", "inspection": "多跨智查", "penalty": "行政处罚",
+    "dog_dispute": "文明养犬纠纷", "deed": "善行义举", "redemption": "积分兑换",
+    "settlement": "月度结算", "statement": "商户结算单", "rider_pass": "惠新码",
+    "rider_service": "骑手服务", "drill": "演练",
+}
+
+ROLES = {
+    "citizen": "市民", "inspector": "监督员", "intake": "受理员", "dispatcher": "派遣员",
+    "officer": "处置人员", "dept_head": "部门负责人", "command_lead": "指挥中心负责人",
+    "auditor": "审计员", "admin": "系统管理员", "service": "系统账号", "party": "企业",
+    "legal_reviewer": "法制审核员", "grid_worker": "网格员", "building_leader": "楼栋长",
+    "community_worker": "社区工作者", "property": "物业", "volunteer": "志愿者",
+    "merchant": "商户", "finance_officer": "财务审核员", "rider": "骑手",
+    "union_reviewer": "工会审核员", "union_worker": "工会服务专员", "legal_aid": "法律援助",
+    "gate_guard": "门岗",
+}
+
+# escalation_level -> (name, css class): the command centre's colours, 预警 yellow, 超期 red
+LEVELS = {0: ("正常", "ok"), 1: ("预警", "warn"), 2: ("超期督办", "overdue"),
+          3: ("升级督办", "escalated")}
+
+STATUSES = {
+    "open": "待办", "done": "已办", "expired": "已超时", "cancelled": "已取消",
+    "filing": "待立案", "dispatching": "待派遣", "handling": "处置中", "verifying": "待核查",
+    "closing": "待结案", "evaluating": "待评价", "closed": "已结案", "rejected": "不予立案",
+    "voided": "已作废", "parked": "挂账", "reviewing": "审核中", "active": "有效",
+    "suspended": "已暂停", "revoked": "已吊销", "cancelled_by_rider": "已注销",
+    "reserved": "已预留", "confirmed": "已核销", "voided_redemption": "已作废",
+    "resolved": "已化解", "withdrawn": "已撤回",
+}
+
+
+def level(n: int | None) -> tuple[str, str]:
+    return LEVELS.get(min(n or 0, 3), LEVELS[0])
+
+
+def department(code: str | None) -> str:
+    return DEPARTMENTS.get(code or "", code or "")
+
+# Case fields in a summary box; other keys show as they are.
+FIELDS = {
+    "id": "编号", "status": "状态", "category_name": "类别", "category_code": "类别编码",
+    "street": "街道", "department": "承办部门", "area_class": "区域类型", "source": "来源",
+    "description": "描述", "reported_at": "上报时间", "filed_at": "立案时间",
+    "dispatched_at": "派遣时间", "handle_due_at": "处置时限", "handled_at": "处置时间",
+    "closed_at": "结案时间", "current_due_at": "当前时限", "result": "处置结果",
+    "evaluation": "评价", "end_reason": "结束原因", "title": "标题", "tier": "层级",
+    "behaviour": "行为", "community": "社区", "enterprise": "企业", "name": "名称",
+    "points": "积分", "type": "类型", "scope": "范围", "valid_until": "有效期至",
+    "platform": "平台", "phone": "电话", "module": "模块", "question": "问题",
+    "answer": "答复", "rating": "评分", "created_at": "创建时间", "month": "月份",
+    "merchant": "商户", "amount": "金额", "reason": "原因", "resident": "居民",
+    "started_at": "开始时间", "decided_at": "决定时间", "report_count": "上报次数",
+    "priority": "优先级", "deadline": "期限",
+}
