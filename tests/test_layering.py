@@ -67,3 +67,15 @@ def test_importing_domain_does_no_io() -> None:
     result = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True,
                             text=True)
     assert result.returncode == 0, result.stderr[-2000:]
+
+
+def test_the_console_reads_only_through_the_api() -> None:
+    """Console pages call the JSON API as the user (console.client); reading the database or
+    Temporal directly would let a page skip the API's authorisation. Only api/main.py, which
+    assembles the app, imports the console."""
+    for path in modules("console"):
+        assert not imports(path) & {"api", "db", "workflows", "activities", "worker",
+                                    "temporalio", "sqlmodel", "sqlalchemy"}, path
+    for path in modules("api"):
+        if path.name != "main.py":
+            assert "console" not in imports(path), path
