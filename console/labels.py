@@ -58,3 +58,8 @@ FIELDS = {
     "started_at": "开始时间", "decided_at": "决定时间", "report_count": "上报次数",
     "priority": "优先级", "deadline": "期限",
 }
+
+# Audit entries (api/history.py): what happened, in the auditor's words.
+EVENTS = {"started": "发起", "action": "办理", "signal": "信号", "timer_started": "计时开始",
+          "timer_fired": "计时到点", "escalation": "升级提醒", "completed": "结束",
+          "continued_as_new": "续期运行"}

@@ -40,6 +40,7 @@ env.filters.update(
     level_name=lambda n: labels.level(n)[0],
     level_class=lambda n: labels.level(n)[1],
     field_label=lambda k: labels.FIELDS.get(k, k),
+    event=lambda e: labels.EVENTS.get(e, e),
 )
 
 
