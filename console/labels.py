@@ -56,7 +56,10 @@ FIELDS = {
     "answer": "答复", "rating": "评分", "created_at": "创建时间", "month": "月份",
     "merchant": "商户", "amount": "金额", "reason": "原因", "resident": "居民",
     "started_at": "开始时间", "decided_at": "决定时间", "report_count": "上报次数",
-    "priority": "优先级", "deadline": "期限",
+    "priority": "优先级", "deadline": "期限", "reporter": "上报人",
+    "suggested_department": "建议承办部门", "evaluable": "可评价", "returns": "回退次数",
+    "reworks": "返工次数", "dispatches": "派遣次数", "extensions": "延期次数",
+    "version": "版本", "joined": "并案", "case_id": "案件编号",
 }
 
 # Audit entries (api/history.py): what happened, in the auditor's words.
