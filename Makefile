@@ -4,7 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: up test bench bench-settlement bench-scan fuzz lint install clean ledger-check
+# The browser tests drive Debian's Chromium (scripts/ensure_browser.sh installs it if missing).
+.PHONY: browser up test bench bench-settlement bench-scan fuzz lint install clean ledger-check
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -17,7 +18,10 @@ install: $(STAMP)
 up: $(STAMP)
 	$(BIN)/python -m scripts.up
 
-test: $(STAMP)
+browser:
+	scripts/ensure_browser.sh
+
+test: $(STAMP) browser
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
