@@ -15,6 +15,8 @@ class Settings(BaseSettings):
     temporal_address: str = "localhost:7233"
     temporal_namespace: str = "default"
     task_queue: str = "ddk-governance"
+    # Uploaded photos (POST /media), named by their SHA-256.
+    media_dir: Path = ROOT / "var" / "media"
     # Where people open the Temporal Web UI (the console links each case there).
     temporal_ui_url: str = "http://127.0.0.1:8233"
 

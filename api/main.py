@@ -33,6 +33,7 @@ from api.routers import (
     health,
     incidents,
     inspections,
+    media,
     notifications,
     offers,
     open311,
@@ -43,7 +44,7 @@ from api.routers import (
     tasks,
 )
 from api.validation import public_errors
-from domain.limits import MAX_BODY_BYTES
+from domain.limits import MAX_BODY_BYTES, MAX_MEDIA_BYTES
 
 log = logging.getLogger("api")
 
@@ -85,8 +86,9 @@ class ResponseWatch:
         await self._send(message)
 
 
-def refusal(path: str) -> Response:
-    return error_response(path, status.HTTP_413_CONTENT_TOO_LARGE, TOO_LARGE)
+def refusal(path: str, limit: int = MAX_BODY_BYTES) -> Response:
+    return error_response(path, status.HTTP_413_CONTENT_TOO_LARGE,
+                          f"request body larger than {limit} bytes")
 
 
 class BodyLimit:
@@ -94,17 +96,21 @@ class BodyLimit:
     is refused before a byte is read, and a chunked or under-declared body is counted and
     stopped as soon as it passes the limit."""
 
-    def __init__(self, app: ASGIApp, limit: int = MAX_BODY_BYTES) -> None:
+    def __init__(self, app: ASGIApp, limit: int = MAX_BODY_BYTES,
+                 larger: dict[str, int] | None = None) -> None:
         self.app = app
         self.limit = limit
+        self.larger = larger if larger is not None else {"/media": MAX_MEDIA_BYTES}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        # An upload route has its own, larger limit (photos); every other route this one.
+        limit = self.larger.get(scope["path"], self.limit)
         declared = dict(scope["headers"]).get(b"content-length", b"")
-        if declared.isdigit() and int(declared) > self.limit:
-            await refusal(scope["path"])(scope, receive, send)
+        if declared.isdigit() and int(declared) > limit:
+            await refusal(scope["path"], limit)(scope, receive, send)
             return
         received = 0
 
@@ -113,7 +119,7 @@ class BodyLimit:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.limit:
+                if received > limit:
                     raise BodyTooLarge
             return message
 
@@ -124,7 +130,7 @@ class BodyLimit:
             # Read outside FastAPI's body handling (which answers it itself).
             if watch.started:
                 raise
-            await refusal(scope["path"])(scope, receive, send)
+            await refusal(scope["path"], limit)(scope, receive, send)
 
 
 class InternalErrors:
@@ -162,7 +168,8 @@ for module in (auth, health, categories, incidents, tasks, audit, open311, notif
                enterprises, enforcement_stats, inspections,  # /inspections/stats before /{id}
                penalty_cases, dogs, dog_disputes,  # /dog-disputes/stats before /{id}
                credit, deeds, settlements,  # /credit/accounts/me before /{id}
-               rider_codes, rider_passes):  # /rider-passes/trust before /{id}
+               rider_codes, rider_passes,  # /rider-passes/trust before /{id}
+               media):
     app.include_router(module.router)
 app.include_router(offers.router)  # 德分宝 offers and redemptions
 console.install(app)  # the web console under /ui/, on the routes above

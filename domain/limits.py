@@ -15,6 +15,7 @@ from annotated_types import Ge, Le
 from pydantic import AfterValidator, StringConstraints
 
 MAX_BODY_BYTES = 64 * 1024  # any request body; larger is a 413
+MAX_MEDIA_BYTES = 5 * 1024 * 1024  # one uploaded photo (POST /media)
 MAX_TEXT = 2000  # descriptions, comments, results
 MAX_SHORT_TEXT = 200  # names, addresses, reasons shown in lists
 MAX_REF = 500  # one photo or evidence reference

@@ -18,6 +18,7 @@ os.environ.setdefault("DATABASE_URL", f"sqlite:///{_TMP / 'test.db'}")
 os.environ["JWT_SECRET"] = secrets.token_hex(32)  # never a known one, whatever the shell has
 os.environ["ID_HASH_SECRET"] = secrets.token_hex(32)
 os.environ["RIDER_KEY_DIR"] = str(_TMP / "rider_keys")
+os.environ["MEDIA_DIR"] = str(_TMP / "media")
 # The drill process lives in the test suite; the worker and API the tests start load it too.
 os.environ["DDK_EXTRA_PROCESSES"] = "tests.processes.drill_process"
 
