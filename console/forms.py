@@ -75,6 +75,8 @@ def _field(name: str, prop: dict[str, Any], required: bool, root: dict[str, Any]
                                                   if k not in ("anyOf",)}}, required, root)
         values = [v for b in branches for v in (b.get("enum") or
                                                 ([b["const"]] if "const" in b else []))]
+        if all(b.get("format") in ("date", "date-time") for b in branches):
+            return [Field(name, label, "date", required)]  # a day is enough for a person
         if all("enum" in b or "const" in b for b in branches):
             return [Field(name, label, "select", required, _options(values))]
         return [Field(name, label, "json", required, hint="JSON，例如 " + " 或 ".join(

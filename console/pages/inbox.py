@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import RedirectResponse, Response
+from starlette.datastructures import ImmutableMultiDict
 
 from console.cases import case_link, read_case, summary
 from console.client import ApiError
@@ -58,10 +59,15 @@ async def _task_page(ctx: Ctx, task_id: str, *, status_code: int = 200,
     history = sorted((case or {}).get("tasks") or [],
                       key=lambda t: t.get("opened_at") or "")
     forms = [(d, fields(d.get("data_schema"))) for d in task["decisions"]]
+    # A step's suggestion (派遣's catalogue department) preselects the matching field.
+    defaults = ImmutableMultiDict({k.removeprefix("suggested_"): v
+                                   for k, v in (task.get("context") or {}).items()
+                                   if k.startswith("suggested_") and isinstance(v, str)})
     return render(ctx, "task.html", status_code=status_code, title=task["title"], task=task,
                   case=case, summary=summary(case) if case else [], history=history,
                   case_url=case_link(task["process"], task["case_id"]), forms=forms,
                   errors=errors or {}, error=error, chosen=chosen, values=values or {},
+                  defaults=defaults,
                   flash=flash, flash_kind="ok")
 
 
