@@ -1,6 +1,6 @@
 """Incident cases: report, follow, list (城市运行管理服务平台)."""
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Path, Query, Response, status
@@ -387,6 +387,43 @@ def stats(user: CurrentUser, session: SessionDep,
         return {"from": first, "to": last, "group_by": group_by, "rows": result}
     name = f"incident-stats-{group_by}-{first}-{last}"
     return export(result, format, name)
+
+
+class WeekOut(BaseModel):
+    week: str = Field(description="ISO week, e.g. 2026-W05")
+    start: date = Field(description="its Monday, Asia/Shanghai")
+    reported: int = Field(description="cases reported that week")
+    closed: int = Field(description="cases closed (结案) that week")
+
+
+class WeeklyOut(BaseModel):
+    weeks: list[WeekOut] = Field(description="oldest first, the current week last")
+
+
+@router.get("/stats/weekly", response_model=WeeklyOut, responses=responses(401, 403, 422))
+def weekly(user: CurrentUser, session: SessionDep,
+           weeks: int = Query(12, ge=1, le=104)) -> WeeklyOut:
+    """Trends: cases reported and closed per ISO week (Asia/Shanghai) over the last `weeks`
+    weeks, the current one included; staff only, like /stats."""
+    if reporter_only(user):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "indicators are for staff")
+    today = datetime.now(SHANGHAI).date()
+    first = today - timedelta(days=today.weekday(), weeks=weeks - 1)
+    start = datetime.combine(first, time(0), SHANGHAI).astimezone(UTC)
+    rows = session.exec(select(IncidentRow.reported_at, IncidentRow.closed_at).where(
+        (col(IncidentRow.reported_at) >= start) | (col(IncidentRow.closed_at) >= start))).all()
+    mondays = [first + timedelta(weeks=n) for n in range(weeks)]
+    reported = dict.fromkeys(mondays, 0)
+    closed = dict.fromkeys(mondays, 0)
+    for reported_at, closed_at in rows:
+        for moment, counts in ((reported_at, reported), (closed_at, closed)):
+            if moment is not None:
+                day = moment.astimezone(SHANGHAI).date()
+                monday = day - timedelta(days=day.weekday())
+                if monday in counts:
+                    counts[monday] += 1
+    return WeeklyOut(weeks=[WeekOut(week="{}-W{:02d}".format(*m.isocalendar()[:2]), start=m,
+                                    reported=reported[m], closed=closed[m]) for m in mondays])
 
 
 @router.get("/{case_id}", response_model=AnyIncidentView,
