@@ -12,7 +12,9 @@ if [ "$(id -u)" = 0 ]; then
 elif command -v sudo >/dev/null; then
   SUDO="sudo"
 else
-  echo "The browser tests need Chromium and a CJK font: apt-get install chromium fonts-noto-cjk" >&2
+  echo "The browser tests need Chromium and a CJK font; as root, run:" >&2
+  echo "  apt-get update && apt-get install -y --no-install-recommends" \
+       "chromium fonts-noto-cjk fontconfig" >&2
   exit 1
 fi
 echo "installing Chromium and fonts-noto-cjk for the browser tests ..."
