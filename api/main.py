@@ -26,6 +26,7 @@ from api.routers import (
     categories,
     credit,
     deeds,
+    directory,
     dog_disputes,
     dogs,
     enforcement_stats,
@@ -169,7 +170,7 @@ for module in (auth, health, categories, incidents, tasks, audit, open311, notif
                penalty_cases, dogs, dog_disputes,  # /dog-disputes/stats before /{id}
                credit, deeds, settlements,  # /credit/accounts/me before /{id}
                rider_codes, rider_passes,  # /rider-passes/trust before /{id}
-               media):
+               media, directory):
     app.include_router(module.router)
 app.include_router(offers.router)  # 德分宝 offers and redemptions
 console.install(app)  # the web console under /ui/, on the routes above

@@ -11,7 +11,7 @@ from starlette.datastructures import ImmutableMultiDict
 
 from console.cases import case_link, read_case, summary
 from console.client import ApiError
-from console.forms import FormError, fields, parse
+from console.forms import Field, FormError, fields, parse
 from console.render import render
 from console.session import Ctx, action, page
 
@@ -50,6 +50,26 @@ async def inbox(ctx: Annotated[Ctx, Depends(page)], status: str = "open", proces
                   processes=sorted({t["process"] for t in tasks}), due_options=DUE, now=now)
 
 
+OFFICER_FIELDS = {"officers", "officers_present"}  # usernames of officers, in the schemas
+
+
+async def _with_pickers(ctx: Ctx, task: dict[str, Any], specs: list[Field]) -> list[Field]:
+    """A list of officers' usernames becomes a choice among the task's department's officers
+    (the staff directory); without access to it, the field stays one username per line."""
+    for f in specs:
+        if f.kind == "lines" and f.name.split(".")[-1] in OFFICER_FIELDS:
+            try:
+                staff = await ctx.api.get("/directory/staff",
+                                          department=task.get("assignee_department"))
+            except ApiError:
+                continue
+            if staff:
+                f.kind, f.hint = "multi", ""
+                f.options = [(s["username"], f"{s['display_name']}（{s['username']}）")
+                             for s in staff]
+    return specs
+
+
 async def _task_page(ctx: Ctx, task_id: str, *, status_code: int = 200,
                      errors: dict[str, str] | None = None, error: str | None = None,
                      chosen: str | None = None, values: Any = None,
@@ -58,7 +78,8 @@ async def _task_page(ctx: Ctx, task_id: str, *, status_code: int = 200,
     case = await read_case(ctx.api, task["process"], task["case_id"])
     history = sorted((case or {}).get("tasks") or [],
                       key=lambda t: t.get("opened_at") or "")
-    forms = [(d, fields(d.get("data_schema"))) for d in task["decisions"]]
+    forms = [(d, await _with_pickers(ctx, task, fields(d.get("data_schema"))))
+             for d in task["decisions"]]
     # A step's suggestion (派遣's catalogue department) preselects the matching field.
     defaults = ImmutableMultiDict({k.removeprefix("suggested_"): v
                                    for k, v in (task.get("context") or {}).items()
