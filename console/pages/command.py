@@ -66,8 +66,10 @@ async def _board(ctx: Ctx) -> dict[str, Any]:
         cases = {row["id"]: row for row in rows}
     for task in pending:
         task["case"] = cases.get(task["case_id"], {})
-        task["suggestion"] = (task.get("context") or {}).get("suggested_department")
-        if not task["suggestion"]:  # an older task without it in its context: the case has it
+        context = task.get("context") or {}
+        if "suggested_department" in context:
+            task["suggestion"] = context["suggested_department"]
+        else:  # a task opened before its context carried it: the case has it
             case = await ctx.api.get(f"/incidents/{task['case_id']}")
             task["suggestion"] = case.get("suggested_department")
     return {"watched": watched, "levels": [(n, levels.get(n, 0)) for n in (3, 2, 1)],

@@ -43,6 +43,11 @@ def test_a_dispatcher_dispatches_with_the_suggestion(console: Console, api: Api)
     page.goto(f"/ui/incidents/{case_id}")
     expect(page.locator(".timeline li.open", has_text="处置")).to_be_visible()
 
+    officer = console.login("officer_urban_mgmt")  # not the command centre's: a 403 page
+    response = officer.goto("/ui/command")
+    assert response is not None and response.status == 403
+    expect(officer.get_by_role("alert")).to_contain_text("指挥中心页面仅供")
+
 
 def test_command_lead_follows_an_overdue_task(console: Console, api: Api) -> None:
     # 市级下派 with a deadline a moment away: the 处置 step's clock is capped by it, so the
