@@ -41,6 +41,7 @@ from api.routers import (
     penalty_cases,
     rider_codes,
     rider_passes,
+    rider_views,
     settlements,
     tasks,
 )
@@ -170,6 +171,7 @@ for module in (auth, health, categories, incidents, tasks, audit, open311, notif
                penalty_cases, dogs, dog_disputes,  # /dog-disputes/stats before /{id}
                credit, deeds, settlements,  # /credit/accounts/me before /{id}
                rider_codes, rider_passes,  # /rider-passes/trust before /{id}
+               rider_views,  # 惠新码 as the console shows it: code card, history
                media, directory):
     app.include_router(module.router)
 app.include_router(offers.router)  # 德分宝 offers and redemptions
