@@ -1,0 +1,27 @@
+"""A deed's tasks for its case page: the verification task from the moment it is recorded,
+then done with its decision; read by whoever may read the deed, nobody else."""
+
+from tests.support import Api
+
+WORKER = "worker_rongcheng"
+
+
+def test_a_deeds_tasks_are_read_like_the_deed(api: Api) -> None:
+    r = api.post("/credit/deeds", "resident_2", json={
+        "type": "neighbour", "description": "帮邻居搬家具"})
+    assert r.status_code == 201, r.text
+    case_id = r.json()["id"]
+    r = api.get(f"/credit/deeds/{case_id}/tasks", "resident_2")
+    assert r.status_code == 200, r.text
+    [task] = r.json()
+    assert (task["process"], task["case_id"], task["status"]) == ("deed", case_id, "open")
+    assert api.act(WORKER, api.task(WORKER, case_id)["id"], "approve",
+                   points=5).status_code == 200
+    for user in ("resident_2", WORKER, "head_rongcheng", "auditor"):
+        r = api.get(f"/credit/deeds/{case_id}/tasks", user)
+        assert r.status_code == 200, (user, r.text)
+        assert [(t["status"], t["decision"]) for t in r.json()] == [("done", "approve")]
+    for user in ("resident_1", "mediator_baijiayuan", "dispatcher"):
+        assert api.get(f"/credit/deeds/{case_id}/tasks", user).status_code == 403, user
+    assert api.get("/credit/deeds/20260101-ABCDEF/tasks", "auditor").status_code == 404
+    assert api.http.get(f"/credit/deeds/{case_id}/tasks").status_code == 401
