@@ -77,9 +77,10 @@ async def _board(ctx: Ctx) -> dict[str, Any]:
 
 
 @router.get("")
-async def command(ctx: Annotated[Ctx, Depends(page)]) -> Response:
+async def command(ctx: Annotated[Ctx, Depends(page)], done: str = "") -> Response:
     _staff_only(ctx)
-    return render(ctx, "command.html", title="指挥中心", **await _board(ctx))
+    return render(ctx, "command.html", title="指挥中心", flash="已提交派遣" if done else None,
+                  **await _board(ctx))
 
 
 @router.get("/board")

@@ -130,4 +130,8 @@ async def act(request: Request, ctx: Annotated[Ctx, Depends(action)],
                                        if f.name.split(".")[-1] in err.message}
         return await _task_page(ctx, task_id, status_code=err.status, chosen=decision,
                                 errors=named, error=err.message, values=form)
+    # A form elsewhere (the 督办 board) may ask to come back; only to a console page.
+    back = str(form.get("next", ""))
+    if back.startswith("/ui/") and not back.startswith("//") and "?" not in back:
+        return RedirectResponse(f"{back}?done=1", 303)
     return RedirectResponse(f"/ui/tasks/{task_id}?done=1", 303)

@@ -33,8 +33,8 @@ def test_a_dispatcher_dispatches_with_the_suggestion(console: Console, api: Api)
     check_a11y(page)
     shot(page, "command")
     row.get_by_role("button", name="按建议派遣").click()
-    expect(page.get_by_role("status")).to_contain_text("已提交")
-
+    expect(page.get_by_role("status")).to_contain_text("已提交")  # back on the board
+    assert page.url.split("?")[0].endswith("/ui/command")
     page.goto("/ui/command")
     expect(page.locator("table.pending tbody tr", has_text=case_id)).to_have_count(0)
     handling = Api.eventually(lambda: (c := api.get(f"/incidents/{case_id}", "dispatcher")
