@@ -25,7 +25,7 @@ from api.routers import (
     auth,
     categories,
     credit,
-    deed_views,
+    credit_views,
     deeds,
     directory,
     dog_disputes,
@@ -176,7 +176,7 @@ for module in (auth, health, categories, incidents, tasks, audit, open311, notif
                media, directory):
     app.include_router(module.router)
 app.include_router(offers.router)  # 德分宝 offers and redemptions
-app.include_router(deed_views.router)  # 德分宝: a deed's tasks for its case page
+app.include_router(credit_views.router)  # 德分宝 for the console: a deed's tasks, rating by id
 console.install(app)  # the web console under /ui/, on the routes above
 app.add_middleware(BodyLimit)
 app.add_middleware(InternalErrors)  # added last, so outermost: it also sees BodyLimit's errors
