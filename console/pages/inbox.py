@@ -116,7 +116,8 @@ async def act(request: Request, ctx: Annotated[Ctx, Depends(action)],
     if comment:
         body["comment"] = comment
     try:
-        specs = fields(spec.get("data_schema"))
+        # The same fields the form was drawn with: an officers' picker posts several values.
+        specs = await _with_pickers(ctx, task, fields(spec.get("data_schema")))
         body["data"] = parse(form, specs)
         if spec["comment_required"] and not comment:
             raise FormError({"comment": "必填"})
