@@ -66,3 +66,27 @@ FIELDS = {
 EVENTS = {"started": "发起", "action": "办理", "signal": "信号", "timer_started": "计时开始",
           "timer_fired": "计时到点", "escalation": "升级提醒", "completed": "结束",
           "continued_as_new": "续期运行"}
+
+# 多跨智查, 行政处罚, 文明养犬: their statuses (codes the incident process does not use) and
+# case fields, for the task page's summary box.
+STATUSES.update({
+    "approving": "待审批", "inviting": "部门邀约中", "scheduled": "待现场检查",
+    "inspecting": "现场检查中", "refused": "未批准", "notifying": "待告知",
+    "answering": "陈述申辩期", "hearing": "听证", "deciding": "待决定", "executing": "执行中",
+    "not_filed": "不予立案", "self_discipline": "自律", "mediation": "共律（人民调解）",
+    "legal": "法律", "follow_up": "回访",
+})
+FIELDS.update({
+    "credit_code": "统一社会信用代码", "enterprise_name": "企业名称",
+    "lead_department": "牵头部门", "planned_date": "计划检查日期", "created_by": "发起人",
+    "approved_at": "审批时间", "inspected_at": "检查时间", "merged_into": "并入检查",
+    "item": "事项", "facts": "违法事实", "legal_basis": "法律依据", "opened_by": "立案提出人",
+    "opened_at": "提出时间", "inspection_id": "来源检查", "fine_proposed": "拟罚款（元）",
+    "decision_due_at": "决定期限", "notified_at": "告知时间", "answer_due_at": "陈述申辩期限",
+    "statement": "陈述申辩", "payment_due_at": "缴款期限", "paid_at": "缴款时间",
+    "amount_paid": "已缴（元）", "place": "地点", "community_name": "社区名称",
+    "behaviour_name": "行为", "rule": "公约条款", "owner": "养犬人", "dog_id": "犬只登记证号",
+    "urgent": "紧急", "started_tier": "起始层级", "start_reason": "起始原因",
+    "resolved_at": "化解时间", "recurrences": "复发次数", "owner_answer": "养犬人答复",
+    "correction": "整改情况", "confirmation": "上报人确认", "reporter_role": "上报人角色",
+})

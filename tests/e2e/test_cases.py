@@ -1,0 +1,183 @@
+"""多跨智查, 行政处罚 and 文明养犬 in the browser, as their people use them: a resident's dog
+dispute reported on a phone and settled at 自律; a joint inspection published, approved,
+joined and recorded; a penalty case filed and notified; each case page as its readers see it.
+Acting happens through the inbox and the one task page, whose forms come from JSON Schema."""
+
+import re
+
+from playwright.sync_api import Page, expect
+
+from db.seed import demo_credit_code
+from tests.e2e.browser import check_a11y, shot
+from tests.e2e.conftest import Console
+from tests.support import Api
+
+# Demo enterprises no other test inspects (HTTP tests use 1-3, 5-7, 9-19; 20+ time-skipping).
+INSPECTED, PENALISED = 4, 8
+
+
+def open_task(page: Page, case_id: str, step: str) -> None:
+    """From the inbox, the case's task at that step (the projection may lag a moment)."""
+    for _ in range(50):
+        page.goto("/ui/inbox")
+        link = page.locator("tr", has_text=step).get_by_role("link", name=re.compile(case_id))
+        if link.count():
+            link.first.click()
+            expect(page.get_by_role("heading", level=1)).to_be_visible()
+            return
+        page.wait_for_timeout(300)
+    raise AssertionError(f"no {step} task of {case_id} in the inbox")
+
+
+def form_of(page: Page, label: str):  # noqa: ANN201  (a Locator)
+    return page.locator("form.decision", has=page.get_by_role("heading", name=label,
+                                                              exact=True))
+
+
+def decide(page: Page, label: str) -> None:
+    """Submit the decision form whose heading is `label`, then see it taken."""
+    form_of(page, label).get_by_role("button", name=label, exact=True).click()
+    expect(page.get_by_role("status")).to_contain_text("已提交")
+
+
+def see_eventually(page: Page, url: str, text: str) -> None:
+    """Reload `url` until `text` shows: the workflow's projection follows shortly."""
+    for _ in range(50):
+        page.goto(url)
+        if page.get_by_text(text, exact=True).count():
+            return
+        page.wait_for_timeout(300)
+    expect(page.get_by_text(text, exact=True).first).to_be_visible()
+
+
+def test_a_dog_dispute_reported_on_a_phone_and_settled_at_self_discipline(
+        console: Console) -> None:
+    resident = console.login("resident_baijiayuan", phone=True)
+    resident.goto("/ui/dog-disputes")
+    resident.get_by_role("link", name="上报养犬纠纷").click()
+    check_a11y(resident)
+    resident.get_by_label("所在社区").select_option("baijiayuan")
+    resident.get_by_label("不文明养犬行为").select_option("3")
+    resident.get_by_label("地点").fill("5栋单元门口")
+    resident.get_by_label("发生了什么").fill("邻居家的狗没有按时打疫苗，还常在楼道里乱跑")
+    shot(resident, "dog-dispute-report-phone")
+    resident.get_by_role("button", name="提交上报").click()
+    expect(resident.get_by_role("status")).to_contain_text("已上报")
+    case_id = resident.url.split("/ui/dog-disputes/")[1].split("?")[0]
+    expect(resident.get_by_text("待网格员查明")).to_be_visible()  # owner unknown: 自律 asks
+
+    grid = console.login("grid_baijiayuan")
+    open_task(grid, case_id, "查明养犬人")
+    form_of(grid, "已查明养犬人").get_by_label("养犬人的用户名").fill("dog_owner_2")
+    decide(grid, "已查明养犬人")
+
+    owner = console.login("dog_owner_2", phone=True)
+    open_task(owner, case_id, "自律整改")
+    form_of(owner, "已改正").get_by_label("已采取的改正措施").fill("已带犬只补种狂犬病疫苗")
+    decide(owner, "已改正")
+
+    open_task(resident, case_id, "确认整改")
+    decide(resident, "问题已解决")
+
+    # The grid worker's page: the whole story, contact details included (theirs to have).
+    see_eventually(grid, f"/ui/dog-disputes/{case_id}", "已化解")
+    expect(grid.get_by_text("已带犬只补种狂犬病疫苗")).to_be_visible()
+    expect(grid.get_by_text("13800000002")).to_be_visible()  # the owner's phone
+    expect(grid.locator("ol.timeline li")).to_have_count(3)  # 查明, 整改, 确认 (回访 in 30 days)
+    check_a11y(grid)
+    shot(grid, "dog-dispute")
+    grid.goto("/ui/dog-disputes?community=baijiayuan&behaviour=3&tier=self_discipline")
+    expect(grid.get_by_role("link", name=case_id)).to_be_visible()
+    grid.goto("/ui/dog-disputes/stats")
+    expect(grid.get_by_role("heading", name="各层级化解率")).to_be_visible()
+    check_a11y(grid)
+
+    # The reporter reads the outcome, without the owner's phone.
+    resident.goto(f"/ui/dog-disputes/{case_id}")
+    expect(resident.get_by_text("已化解").first).to_be_visible()
+    expect(resident.get_by_text("13800000002")).to_have_count(0)
+
+
+def test_a_joint_inspection_published_approved_joined_and_recorded(
+        console: Console, api: Api) -> None:
+    firm = next(e for e in api.get("/enterprises", "admin", params={"limit": 1000}).json()
+                if e["party"] == f"party_{INSPECTED}")
+    lead = console.login("officer_market_reg")
+    lead.goto("/ui/inspections")
+    lead.get_by_role("link", name="发布检查任务").click()
+    check_a11y(lead)
+    lead.get_by_label("检查类型").select_option("complaint")
+    lead.get_by_label("被检查企业").select_option(firm["credit_code"])
+    expect(lead.get_by_label("第 1 项 部门")).to_have_value("market_reg")  # the caller's own
+    lead.get_by_label("第 1 项 检查事项").fill("食品经营许可")
+    lead.get_by_label("检查事由").fill("群众投诉：后厨卫生差")
+    lead.get_by_role("button", name="发布").click()
+    expect(lead.get_by_role("status")).to_contain_text("已发布")
+    case_id = lead.url.split("/ui/inspections/")[1].split("?")[0]
+    expect(lead.get_by_text("待审批").first).to_be_visible()
+
+    head = console.login("head_market_reg")
+    open_task(head, case_id, "审批")
+    decide(head, "批准")
+    open_task(head, case_id, "邀约")
+    accept = form_of(head, "参加")
+    accept.get_by_label(re.compile(r"（officer_market_reg）")).check()
+    accept.get_by_label(re.compile(r"（officer_market_reg_2）")).check()
+    decide(head, "参加")
+
+    inspector = console.login("officer_market_reg_2")
+    open_task(inspector, case_id, "现场检查")
+    record = form_of(inspector, "记录检查结果")
+    record.locator("textarea[name='findings']").fill(
+        '[{"item": "食品经营许可", "result": "compliant"}]')
+    record.get_by_label(re.compile(r"（officer_market_reg）")).check()
+    record.get_by_label(re.compile(r"（officer_market_reg_2）")).check()
+    decide(inspector, "记录检查结果")
+
+    see_eventually(head, f"/ui/inspections/{case_id}", "已办结")
+    items = head.get_by_role("region", name="检查事项与结果")
+    expect(items.locator("tr", has_text="食品经营许可")).to_contain_text("合格")
+    expect(head.get_by_role("region", name="参与部门与执法人员")).to_contain_text(
+        "officer_market_reg_2")
+    check_a11y(head)
+    shot(head, "inspection")
+    head.goto(f"/ui/inspections?credit_code={firm['credit_code']}&status=closed")
+    expect(head.get_by_role("link", name=case_id)).to_be_visible()
+
+
+def test_a_penalty_case_filed_and_notified(console: Console, api: Api) -> None:
+    r = api.post("/penalty-cases", "officer_market_reg", json={
+        "credit_code": demo_credit_code(PENALISED), "item": "食品经营许可",
+        "facts": "超范围经营冷食类食品", "legal_basis": "《食品安全法》第一百二十二条",
+        "fine_proposed": 8000, "officers": ["officer_market_reg", "officer_market_reg_2"]})
+    assert r.status_code == 201, r.text
+    case_id = r.json()["id"]
+
+    head = console.login("head_market_reg")
+    head.goto(f"/ui/penalty-cases?credit_code={demo_credit_code(PENALISED)}")
+    head.get_by_role("link", name=case_id).click()
+    expect(head.get_by_role("region", name="待我办理")).to_contain_text("立案")
+    head.get_by_role("region", name="待我办理").get_by_role("link").first.click()
+    decide(head, "立案")
+
+    officer = console.login("officer_market_reg_2")
+    open_task(officer, case_id, "告知")
+    notice = form_of(officer, "送达行政处罚告知书")
+    notice.locator("[name='proposed.type']").select_option("fine")
+    notice.locator("[name='proposed.fine']").fill("8000")
+    decide(officer, "送达行政处罚告知书")
+
+    see_eventually(officer, f"/ui/penalty-cases/{case_id}", "陈述申辩期")
+    expect(officer.get_by_role("region", name="告知与处罚决定")).to_contain_text("罚款 8000 元")
+    expect(officer.get_by_role("region", name="案件信息")).to_contain_text("超范围经营冷食类食品")
+    expect(officer.locator("ol.timeline li")).to_have_count(3)  # 立案, 告知, 陈述申辩
+    check_a11y(officer)
+    shot(officer, "penalty-case")
+
+    # The enterprise reads its own case: the notice, and its own task to answer it.
+    party = console.login(f"party_{PENALISED}")
+    party.goto(f"/ui/penalty-cases/{case_id}")
+    expect(party.get_by_role("region", name="告知与处罚决定")).to_contain_text("罚款 8000 元")
+    expect(party.get_by_role("region", name="待我办理")).to_contain_text("陈述申辩")
+    expect(party.get_by_role("heading", name="法制审核")).to_have_count(0)  # staff's work
+    check_a11y(party)
