@@ -2,13 +2,14 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query
-from fastapi.responses import Response
+from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.responses import RedirectResponse, Response
 
+from console.client import ApiError
 from console.labels import department
-from console.pages.inspections import open_tasks
+from console.pages.inspections import may_publish, open_tasks
 from console.render import local, render
-from console.session import Ctx, page
+from console.session import Ctx, action, page
 from domain.enforcement import PENALTY_NAMES
 from domain.penalty import REVIEW_POINT_NAMES, STATUS_NAMES
 
@@ -101,14 +102,68 @@ async def penalty_cases(ctx: Annotated[Ctx, Depends(page)],
             if row.get("decision_type") else ""
     return render(ctx, "penalty_cases.html", title="行政处罚", rows=rows,
                   statuses=STATUS_NAMES, status=status, credit_code=credit_code,
-                  inspection_id=inspection_id, offset=offset, page=PAGE)
+                  inspection_id=inspection_id, offset=offset, page=PAGE,
+                  may_open=may_publish(ctx))
+
+
+async def _form(ctx: Ctx, values: Any = None, errors: dict[str, str] | None = None,
+                error: str | None = None, status_code: int = 200) -> Response:
+    firms = await ctx.api.get("/enterprises", limit=1000)
+    staff = await ctx.api.get("/directory/staff", department=ctx.me.get("department"))
+    return render(ctx, "penalty_new.html", status_code=status_code, title="提出立案",
+                  firms=firms, staff=staff, values=values or {}, errors=errors or {},
+                  error=error, chosen=values.getlist("officers") if values else [])
+
+
+@router.get("/penalty-cases/new")
+async def new_case(ctx: Annotated[Ctx, Depends(page)]) -> Response:
+    return await _form(ctx)
+
+
+def _body(form: Any) -> tuple[dict[str, Any], dict[str, str]]:
+    """The form as POST /penalty-cases's body, and what a person must fill in first."""
+    text = {k: str(form.get(k, "")).strip() for k in
+            ("credit_code", "item", "facts", "legal_basis", "fine_proposed")}
+    errors = {k: "必填" for k in ("credit_code", "item", "facts", "legal_basis") if not text[k]}
+    body: dict[str, Any] = {k: text[k] for k in ("credit_code", "item", "facts", "legal_basis")}
+    body["officers"] = form.getlist("officers")
+    if len(body["officers"]) < 2:
+        errors["officers"] = "至少选择两名持有效执法证的执法人员（行政处罚法第四十二条）"
+    if text["fine_proposed"]:
+        try:
+            body["fine_proposed"] = float(text["fine_proposed"])
+        except ValueError:
+            errors["fine_proposed"] = "请输入数字"
+    return body, errors
+
+
+@router.post("/penalty-cases/new")
+async def open_case(request: Request, ctx: Annotated[Ctx, Depends(action)]) -> Response:
+    """The form becomes POST /penalty-cases; its 403/404/422 come back next to the field."""
+    form = await request.form()
+    body, errors = _body(form)
+    if errors:
+        return await _form(ctx, form, errors, "请修改标出的字段", 422)
+    try:
+        created = await ctx.api.post("/penalty-cases", body)
+    except ApiError as err:
+        named = {k.split(".")[0]: v for k, v in err.field_errors().items()}
+        for name in ("officers", "credit_code"):
+            if name not in named and (name in err.message or "officer" in err.message
+                                      and name == "officers"):
+                named[name] = err.message
+        if err.status == 404:
+            named["credit_code"] = err.message
+        return await _form(ctx, form, named, err.message, err.status)
+    return RedirectResponse(f"/ui/penalty-cases/{created['id']}?new=1", 303)
 
 
 @router.get("/penalty-cases/{case_id}")
-async def penalty_case(ctx: Annotated[Ctx, Depends(page)],
-                       case_id: str = CASE_ID) -> Response:
+async def penalty_case(ctx: Annotated[Ctx, Depends(page)], case_id: str = CASE_ID,
+                       new: str = "") -> Response:
     case = await ctx.api.get(f"/penalty-cases/{case_id}")
     tasks = sorted(case.get("tasks") or [], key=lambda t: t.get("opened_at") or "")
     return render(ctx, "penalty_case.html", title=f"行政处罚 {case_id}", case=case,
                   boxes=sections(case), tasks=tasks, staff="opened_by" in case,
-                  actionable=await open_tasks(ctx, "penalty", case_id))
+                  actionable=await open_tasks(ctx, "penalty", case_id),
+                  flash="已提出立案，待本部门负责人审批立案" if new else None)
