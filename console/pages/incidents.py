@@ -8,6 +8,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from console.client import ApiError
 from console.geo import centre, streets
+from console.labels import DEPARTMENTS
 from console.render import render
 from console.session import Ctx, action, page
 
@@ -104,7 +105,8 @@ async def incidents(ctx: Annotated[Ctx, Depends(page)],
                              category_code=category_code or None,
                              overdue="true" if overdue else None, limit=50, offset=offset)
     return render(ctx, "incidents.html", title="事件", rows=rows, statuses=STATUSES,
-                  streets=streets(), status=status, department=department, street=street,
+                  streets=streets(), departments=DEPARTMENTS, status=status,
+                  department=department, street=street,
                   category_code=category_code, overdue=overdue, offset=offset)
 
 

@@ -59,6 +59,8 @@ def test_a_citizen_report_to_closure_and_evaluation(console: Console, api: Api) 
     expect(citizen.get_by_role("status")).to_contain_text("已上报")
     case_id = citizen.url.split("/ui/incidents/")[1].split("?")[0]
     expect(citizen.locator("img.photo")).to_have_count(1)  # the citizen sees their own photo
+    citizen.goto("/ui/incidents")  # 我的上报: the API lists only their own reports
+    expect(citizen.get_by_role("link", name=case_id)).to_be_visible()
 
     intake = console.login("intake")
     open_task(intake, case_id, "立案")
@@ -103,6 +105,14 @@ def test_a_citizen_report_to_closure_and_evaluation(console: Console, api: Api) 
     expect(staff.locator("img.photo")).to_have_count(1)  # staff see the report's photo
     check_a11y(staff)
     shot(staff, "incident")
+    staff.goto("/ui/incidents")  # the list with the API's filters
+    # A wrapping label's name runs on into its options' text, hence the ^.
+    staff.get_by_role("combobox", name=re.compile("^街道")).select_option("jiugongmiao")
+    staff.get_by_role("combobox", name=re.compile("^承办部门")).select_option("jiugongmiao")
+    staff.get_by_role("combobox", name=re.compile("^状态")).select_option("closed")
+    staff.get_by_role("button", name="筛选").click()
+    expect(staff.get_by_role("link", name=case_id)).to_be_visible()
+    check_a11y(staff)
     staff.goto("/ui/inbox?status=done")
     check_a11y(staff)
 
