@@ -118,6 +118,7 @@ def test_a_rider_pass_from_application_to_the_gate(console: Console, api: Api) -
     expect(guard).to_have_url(re.compile("/ui/gate$"))
     guard.get_by_role("button", name="打开摄像头").click()  # no camera here: a clear message
     expect(guard.locator("#gate-camera-status")).to_contain_text("文本框输入")
+    expect(guard.locator("#gate-video")).to_be_hidden()
     guard.get_by_label("门岗").select_option("baijiayuan-east")
     guard.get_by_label("惠新码文本").fill(code)
     guard.get_by_role("button", name="核验").click()
@@ -135,3 +136,35 @@ def test_a_rider_pass_from_application_to_the_gate(console: Console, api: Api) -
     guard.get_by_role("button", name="核验").click()
     expect(verdict).to_contain_text("拒绝")
     expect(verdict).to_contain_text("已使用过")
+
+
+def test_a_rider_asks_the_union_and_rates_the_answer(console: Console, api: Api) -> None:
+    rider = console.login("rider_1", phone=True)
+    rider.goto("/ui/rider/services")
+    expect(rider.get_by_role("link", name=re.compile("权益维护"))).to_be_visible()
+    rider.get_by_label("服务模块").select_option("policy")
+    rider.get_by_label("具体情况").fill("跑单时摔伤，平台的职业伤害保障怎么申请？")
+    check_a11y(rider)
+    rider.get_by_role("button", name="提交诉求").click()
+    expect(rider.get_by_role("status")).to_contain_text("已提交", timeout=15000)
+    request_id = rider.url.split("/ui/rider-services/")[1].split("?")[0]
+
+    worker = console.login("union_worker")
+    task = api.task("union_worker", request_id)
+    worker.goto(f"/ui/tasks/{task['id']}")
+    form = worker.locator("form.decision", has=worker.get_by_role("heading", name="答复",
+                                                                       exact=True))
+    form.get_by_label("意见").fill("请在平台 App 的保障入口报案，工会可协助准备材料。")
+    form.get_by_role("button", name="答复").click()
+    expect(worker.get_by_role("status")).to_contain_text("已提交")
+
+    for _ in range(30):
+        rider.goto(f"/ui/rider-services/{request_id}")
+        if rider.get_by_text("工会可协助准备材料").count():
+            break
+        rider.wait_for_timeout(300)
+    rider.get_by_label("4 星").check()
+    rider.get_by_role("button", name="提交评价").click()
+    expect(rider.get_by_role("status")).to_contain_text("感谢您的评价")
+    expect(rider.get_by_text("您的评价：4 星")).to_be_visible()
+    check_a11y(rider)
