@@ -50,6 +50,11 @@ def recent_months(count: int) -> list[str]:
     return found
 
 
+async def offer_titles(ctx: Ctx) -> dict[str, str]:
+    """Offer ids to titles (a redemption names only its offer's id); live offers only."""
+    return {o["id"]: o["title"] for o in await ctx.api.get("/credit/offers")}
+
+
 def _view(ctx: Ctx, name: str, status_code: int = 200, **values: Any) -> Response:
     return render(ctx, name, status_code=status_code, **NAMES, **values)
 
@@ -216,7 +221,7 @@ async def _redemptions(ctx: Ctx, status_code: int = 200, new: str = "",
                        flash: str | None = None) -> Response:
     rows = await ctx.api.get("/credit/redemptions")
     return _view(ctx, "credit_redemptions.html", status_code, title="我的兑换", rows=rows,
-                 new=new, error=error, failed=failed,
+                 titles=await offer_titles(ctx), new=new, error=error, failed=failed,
                  flash=flash or ("兑换成功，请到商家出示兑换码" if new else None))
 
 

@@ -36,13 +36,15 @@ async def _page(ctx: Ctx, status_code: int = 200, code: str = "",
                 offer_errors: dict[str, str] | None = None, offer_error: str | None = None,
                 confirmed: str = "", flash: str | None = None) -> Response:
     mine = ctx.me.get("department")
-    offers = [o for o in await ctx.api.get("/credit/offers") if o["merchant"]["code"] == mine]
+    live = await ctx.api.get("/credit/offers")
+    offers = [o for o in live if o["merchant"]["code"] == mine]
     rows = await ctx.api.get("/credit/redemptions")
     done = next((r for r in rows if r["id"] == confirmed), None)
     if done:
         flash = f"核销成功：{done['points']} 分（兑换 {done['id']}）"
     return render(ctx, "merchant.html", status_code=status_code, title="商户", offers=offers,
-                  rows=rows, statements=await _statements(ctx), code=code,
+                  rows=rows, titles={o["id"]: o["title"] for o in live},
+                  statements=await _statements(ctx), code=code,
                   code_error=code_error, offer=offer or {}, offer_errors=offer_errors or {},
                   offer_error=offer_error, confirmed=done, flash=flash, **NAMES)
 

@@ -132,6 +132,17 @@ def test_too_few_points_and_another_merchants_code(console: Console, api: Api) -
     barber.get_by_label("兑换码", exact=True).fill(made.json()["code"])
     barber.get_by_role("button", name="核销").click()
     expect(barber.locator("#code-err")).to_contain_text("another merchant")
+    # Publishing an offer: a past date is the API's 422 by its field; then it is on sale.
+    barber.get_by_label("名称").fill("儿童理发一次")
+    barber.get_by_label("所需积分").fill("20")
+    barber.get_by_label("库存").fill("5")
+    barber.get_by_label("有效期至").fill("2020-01-01")
+    barber.get_by_role("button", name="发布").click()
+    expect(barber.locator("#offer-valid_until-err")).to_contain_text("valid today or later")
+    barber.get_by_label("有效期至").fill("2099-12-31")
+    barber.get_by_role("button", name="发布").click()
+    expect(barber.get_by_role("status")).to_contain_text("已发布")
+    expect(barber.get_by_role("row", name=re.compile("^儿童理发一次"))).to_contain_text("20")
     # The resident cancels it on the phone; the points come back.
     resident = console.login("resident_3", phone=True)
     resident.goto("/ui/credit/redemptions")
