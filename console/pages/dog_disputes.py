@@ -188,18 +188,70 @@ def enforcement(e: dict[str, Any] | None) -> list[tuple[str, str]]:
     return [(k, v) for k, v in rows if v]
 
 
-@router.get("/dog-disputes/{case_id}")
-async def dog_dispute(ctx: Annotated[Ctx, Depends(page)], case_id: str = CASE_ID,
-                      new: str = "") -> Response:
+ACTIVE = ("self_discipline", "mediation", "legal")
+# The dispute's actions besides its tasks: (form, API path, the field a person fills in)
+ACTIONS = {"visit": ("visits", "note"), "withdraw": ("withdraw", "reason"),
+           "judicial": ("judicial-confirmation", "court")}
+DONE = {"visit": "已记录劝导", "withdraw": "已撤回纠纷", "judicial": "已提交司法确认申请"}
+
+
+def offers(ctx: Ctx, case: dict[str, Any]) -> set[str]:
+    """Which of those forms this user may use now (the API decides again on submit)."""
+    found = set()
+    if ctx.role in ("property", "volunteer") and case["status"] in ACTIVE:
+        found.add("visit")
+    me = ctx.me.get("username")
+    if me == case["reporter"] and case["status"] in ("self_discipline", "mediation"):
+        found.add("withdraw")
+    m = case.get("mediation") or {}
+    if me in (case["reporter"], case.get("owner")) and m.get("agreed_at") \
+            and m.get("judicial_due_at") and not m.get("judicial"):
+        found.add("judicial")
+    return found
+
+
+async def _case_page(ctx: Ctx, case_id: str, flash: str | None = None,
+                     status_code: int = 200, chosen: str = "", error: str | None = None,
+                     values: dict[str, str] | None = None, new: bool = False) -> Response:
     case = await ctx.api.get(f"/dog-disputes/{case_id}")
-    tasks = sorted(case.get("tasks") or [], key=lambda t: t.get("opened_at") or "")
-    flash = None
     if new:
         flash = f"已上报，进入{TIER_NAMES.get(case['started_tier'], '')}阶段，可在此查看进度"
-    return render(ctx, "dog_dispute.html", title=f"养犬纠纷 {case_id}", case=case,
+    tasks = sorted(case.get("tasks") or [], key=lambda t: t.get("opened_at") or "")
+    return render(ctx, "dog_dispute.html", status_code=status_code,
+                  title=f"养犬纠纷 {case_id}", case=case,
                   facts=facts(case), own=self_discipline(case),
                   rounds=[mediation(m) for m in case.get("past_mediations") or []],
                   current=mediation(case["mediation"]) if case.get("mediation") else [],
                   law=enforcement(case.get("enforcement")), tasks=tasks,
                   actionable=await open_tasks(ctx, "dog_dispute", case_id),
-                  tiers=TIER_NAMES, results=RESULT_NAMES, roles=PARTY_ROLES, flash=flash)
+                  tiers=TIER_NAMES, results=RESULT_NAMES, roles=PARTY_ROLES, flash=flash,
+                  offers=offers(ctx, case), chosen=chosen, error=error, values=values or {})
+
+
+@router.get("/dog-disputes/{case_id}")
+async def dog_dispute(ctx: Annotated[Ctx, Depends(page)], case_id: str = CASE_ID,
+                      new: str = "", done: str = "") -> Response:
+    return await _case_page(ctx, case_id, DONE.get(done), new=bool(new))
+
+
+@router.post("/dog-disputes/{case_id}/{what}")
+async def case_action(request: Request, ctx: Annotated[Ctx, Depends(action)],
+                      case_id: str = CASE_ID,
+                      what: str = Path(pattern=r"^(visit|withdraw|judicial)$")) -> Response:
+    """A visit, a withdrawal or an application for judicial confirmation: the API's
+    403/409/422 come back onto the form that sent it."""
+    form = await request.form()
+    values = {k: str(v).strip() for k, v in form.items() if k != "csrf"}
+    path, field = ACTIONS[what]
+    if not values.get(field):
+        return await _case_page(ctx, case_id, status_code=422, chosen=what, error="必填",
+                                values=values)
+    body = {field: values[field]}
+    if what == "judicial" and values.get("note"):
+        body["note"] = values["note"]
+    try:
+        await ctx.api.post(f"/dog-disputes/{case_id}/{path}", body)
+    except ApiError as err:
+        return await _case_page(ctx, case_id, status_code=err.status, chosen=what,
+                                error=err.message, values=values)
+    return RedirectResponse(f"/ui/dog-disputes/{case_id}?done={what}", 303)

@@ -234,3 +234,30 @@ def test_the_forms_show_the_apis_refusals_next_to_their_fields(console: Console,
     legal = console.login("legal_reviewer")
     legal.goto("/ui/inspections")
     expect(legal.get_by_role("link", name="发布检查任务")).to_have_count(0)
+
+
+def test_a_persuasion_visit_and_the_reporter_withdrawing(console: Console, api: Api) -> None:
+    r = api.post("/dog-disputes", "resident_baijiayuan", json={
+        "community": "baijiayuan", "behaviour": 6, "place": "1栋车库",
+        "description": "车库里的狗半夜一直叫"})
+    assert r.status_code == 201, r.text
+    case_id = r.json()["id"]
+
+    property_ = console.login("property_baijiayuan")
+    property_.goto(f"/ui/dog-disputes/{case_id}")
+    visit = property_.get_by_role("form", name="记录劝导")
+    visit.get_by_label("劝导情况").fill("物业在车库张贴提醒，请养犬人管控犬吠")
+    visit.get_by_role("button", name="记录劝导").click()
+    expect(property_.get_by_role("status")).to_contain_text("已记录劝导")
+    expect(property_.get_by_text("物业在车库张贴提醒", exact=False)).to_be_visible()
+    expect(property_.get_by_role("form", name="撤回纠纷")).to_have_count(0)  # the reporter's
+
+    resident = console.login("resident_baijiayuan", phone=True)
+    resident.goto(f"/ui/dog-disputes/{case_id}")
+    withdraw = resident.get_by_role("form", name="撤回纠纷")
+    withdraw.get_by_label("撤回理由").fill("已和邻居当面说清楚")
+    withdraw.get_by_role("button", name="撤回纠纷").click()
+    expect(resident.get_by_role("status")).to_contain_text("已撤回纠纷")
+    expect(resident.locator("p.meta")).to_contain_text("已撤回")
+    expect(resident.get_by_role("form", name="撤回纠纷")).to_have_count(0)
+    check_a11y(resident)
