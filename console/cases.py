@@ -22,13 +22,23 @@ def case_link(process: str, case_id: str) -> str | None:
     return paths[1].format(id=case_id) if paths else None
 
 
+# Processes whose case answer carries no `tasks`: where its tasks are read instead.
+TASKS: dict[str, str] = {"deed": "/credit/deeds/{id}/tasks"}
+
+
 async def read_case(api: Api, process: str, case_id: str) -> dict[str, Any] | None:
-    """The case as the user may see it, or None (no case page, or not theirs to read)."""
+    """The case as the user may see it, or None (no case page, or not theirs to read). An
+    answer that wraps its case (`{"case": {...}, "open_task_ids": ...}`) is unwrapped."""
     paths = CASES.get(process)
     if paths is None:
         return None
     try:
-        return await api.get(paths[0].format(id=case_id))
+        case = await api.get(paths[0].format(id=case_id))
+        if isinstance(case.get("case"), dict):
+            case = case["case"] | {k: v for k, v in case.items() if k != "case"}
+        if "tasks" not in case and process in TASKS:
+            case["tasks"] = await api.get(TASKS[process].format(id=case_id))
+        return case
     except ApiError:
         return None
 

@@ -1,5 +1,9 @@
 """Chinese names for what the API returns as codes (processes, roles, levels, statuses)."""
 
+import json
+from functools import cache
+
+from config import ROOT
 from domain.departments import DEPARTMENTS
 
 PROCESSES = {
@@ -39,8 +43,16 @@ def level(n: int | None) -> tuple[str, str]:
     return LEVELS.get(min(n or 0, 3), LEVELS[0])
 
 
+@cache
+def communities() -> dict[str, str]:
+    """Community codes to names (data/communities.json, static reference data): community
+    staff carry their community's code as their department."""
+    rows = json.loads((ROOT / "data" / "communities.json").read_text(encoding="utf-8"))
+    return {r["code"]: r["name"] for r in rows}
+
+
 def department(code: str | None) -> str:
-    return DEPARTMENTS.get(code or "", code or "")
+    return DEPARTMENTS.get(code or "") or communities().get(code or "", code or "")
 
 # Case fields in a summary box; other keys show as they are.
 FIELDS = {

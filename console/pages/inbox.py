@@ -57,6 +57,9 @@ async def _with_pickers(ctx: Ctx, task: dict[str, Any], specs: list[Field]) -> l
     """A list of officers' usernames becomes a choice among the task's department's officers
     (the staff directory); without access to it, the field stays one username per line."""
     for f in specs:
+        if f.name == "scope" and f.kind == "json":  # 惠新码: the whole district or communities
+            f.kind, f.hint, f.label = "multi", "不选即为全区", "通行范围（社区）"
+            f.options = [(c["code"], c["name"]) for c in await ctx.api.get("/communities")]
         if f.kind == "lines" and f.name.split(".")[-1] in OFFICER_FIELDS:
             try:
                 staff = await ctx.api.get("/directory/staff",

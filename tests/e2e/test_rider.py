@@ -55,7 +55,9 @@ def approve(page: Page, pass_id: str) -> None:
     else:
         raise AssertionError(f"no review task of {pass_id} in the inbox")
     form = page.locator("form.decision", has=page.get_by_role("heading", name="审核通过"))
-    expect(form.get_by_label("范围")).to_be_visible()  # the scope: empty means the district
+    # the scope: communities to tick, none meaning the whole district
+    expect(form.get_by_role("group", name=re.compile("通行范围"))).to_be_visible()
+    expect(form.get_by_role("checkbox", name="百佳园社区")).not_to_be_checked()
     check_a11y(page)
     form.get_by_role("button", name="审核通过").click()
     expect(page.get_by_role("status")).to_contain_text("已提交")
