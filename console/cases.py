@@ -50,3 +50,10 @@ def summary(case: dict[str, Any]) -> list[tuple[str, Any]]:
     """The case's plain fields (text, numbers, times), for a task page's summary box."""
     return [(k, v) for k, v in case.items()
             if k not in SUMMARY_SKIP and isinstance(v, str | int | float) and v != ""]
+
+
+async def open_tasks(api: Api, process: str, case_id: str) -> list[dict[str, Any]]:
+    """The user's open tasks of this case (from their inbox): a case page links each to the
+    one task page where acting is."""
+    mine = await api.get("/tasks", process=process, limit=1000)
+    return [t for t in mine if t["case_id"] == case_id]

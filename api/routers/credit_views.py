@@ -5,16 +5,14 @@ id, since a confirmed redemption's code is no longer shown to its resident."""
 from fastapi import APIRouter, HTTPException, Path, status
 from sqlmodel import col, select
 
-from api.actions import send_update
-from api.deps import CurrentUser, SessionDep, TemporalDep, actor_of
+from api.deps import CurrentUser, SessionDep, TemporalDep
 from api.errors import responses
 from api.live import live_view
 from api.routers.deeds import CaseId, forbidden, may_read
-from api.routers.offers import RatingIn, RedemptionOut, state_out
+from api.routers.offers import RatingIn, RedemptionOut, rate_row
 from api.routers.tasks import TaskOut, task_out
 from db.models import DeedRow, RedemptionRow, TaskRow
 from domain.deed import workflow_id_for
-from domain.redemption import RateRequest, RedemptionState
 from workflows.deed import DeedWorkflow
 
 router = APIRouter(prefix="/credit", tags=["德分宝 points"])
@@ -56,10 +54,4 @@ async def rate_by_id(body: RatingIn, user: CurrentUser, session: SessionDep,
     row = session.get(RedemptionRow, redemption_id)
     if row is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no such redemption")
-    if row.resident != user.username:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "only its resident may rate it")
-    session.close()
-    state = await send_update(client, row.workflow_id, "rate",
-                              RateRequest(actor=actor_of(user), stars=body.stars),
-                              RedemptionState)
-    return state_out(state, show_code=False)
+    return await rate_row(row, body, user, session, client)

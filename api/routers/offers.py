@@ -17,6 +17,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, HTTPException, Path, status
 from pydantic import BaseModel, Field, StringConstraints
 from sqlmodel import Session, col, select
+from temporalio.client import Client
 
 from api.actions import send_update
 from api.deps import CurrentUser, SessionDep, TemporalDep, actor_of
@@ -297,7 +298,12 @@ async def cancel(code: Code, user: CurrentUser, session: SessionDep,
 async def rate(code: Code, body: RatingIn, user: CurrentUser, session: SessionDep,
                client: TemporalDep) -> RedemptionOut:
     """The resident rates a confirmed redemption, once (1-5 stars)."""
-    row = by_code(session, code)
+    return await rate_row(by_code(session, code), body, user, session, client)
+
+
+async def rate_row(row: RedemptionRow, body: RatingIn, user: User, session: Session,
+                   client: Client) -> RedemptionOut:
+    """Its resident's rating (by code, or by id for a confirmed one whose code is hidden)."""
     if row.resident != user.username:
         raise HTTPException(status.HTTP_403_FORBIDDEN, "only its resident may rate it")
     session.close()

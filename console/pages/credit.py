@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import RedirectResponse, Response
 
+from console.cases import open_tasks
 from console.client import ApiError
 from console.render import render
 from console.session import Ctx, action, page
@@ -166,7 +167,7 @@ async def deed(ctx: Annotated[Ctx, Depends(page)], case_id: str = CASE_ID,
                new: str = "") -> Response:
     found = await ctx.api.get(f"/credit/deeds/{case_id}")
     tasks = await ctx.api.get(f"/credit/deeds/{case_id}/tasks")
-    mine = [t for t in await ctx.api.get("/tasks", process="deed") if t["case_id"] == case_id]
+    mine = await open_tasks(ctx.api, "deed", case_id)
     return _view(ctx, "credit_deed.html", title=f"善行义举 {case_id}", case=found["case"],
                  archived=found["archived"], tasks=tasks, actionable=mine,
                  flash="已提交，等待社区工作者审核" if new else None)

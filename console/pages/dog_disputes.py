@@ -5,9 +5,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
+from console.cases import open_tasks
 from console.client import ApiError
 from console.labels import department
-from console.pages.inspections import open_tasks
 from console.render import local, render
 from console.session import Ctx, action, page
 from domain.dog_dispute import RESULT_NAMES, STATUS_NAMES, TIER_NAMES
@@ -223,7 +223,7 @@ async def _case_page(ctx: Ctx, case_id: str, flash: str | None = None,
                   rounds=[mediation(m) for m in case.get("past_mediations") or []],
                   current=mediation(case["mediation"]) if case.get("mediation") else [],
                   law=enforcement(case.get("enforcement")), tasks=tasks,
-                  actionable=await open_tasks(ctx, "dog_dispute", case_id),
+                  actionable=await open_tasks(ctx.api, "dog_dispute", case_id),
                   tiers=TIER_NAMES, results=RESULT_NAMES, roles=PARTY_ROLES, flash=flash,
                   offers=offers(ctx, case), chosen=chosen, error=error, values=values or {})
 

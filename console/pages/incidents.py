@@ -6,6 +6,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
+from console.cases import open_tasks
 from console.client import ApiError
 from console.geo import centre, streets
 from console.labels import DEPARTMENTS
@@ -115,8 +116,7 @@ async def incident(ctx: Annotated[Ctx, Depends(page)], case_id: str = CASE_ID,
                    new: str = "") -> Response:
     case = await ctx.api.get(f"/incidents/{case_id}")
     tasks = sorted(case.get("tasks") or [], key=lambda t: t.get("opened_at") or "")
-    mine = await ctx.api.get("/tasks", process="incident")
-    actionable = [t for t in mine if t["case_id"] == case_id]
+    actionable = await open_tasks(ctx.api, "incident", case_id)
     flash = {"1": "已上报，可在此查看进度", "joined": "已有相同问题在办理，您的上报已并入该案件"}
     return render(ctx, "incident.html", title=f"事件 {case_id}", case=case, tasks=tasks,
                   actionable=actionable, flash=flash.get(new), staff="reports" in case)

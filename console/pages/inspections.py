@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
+from console.cases import open_tasks
 from console.client import ApiError
 from console.labels import department
 from console.render import local, render
@@ -27,12 +28,6 @@ PAGE = 50
 
 def departments() -> list[tuple[str, str]]:
     return [(code, department(code)) for code in ENFORCEMENT_DEPARTMENTS]
-
-
-async def open_tasks(ctx: Ctx, process: str, case_id: str) -> list[dict[str, Any]]:
-    """The user's open tasks of this case: each links to the one task page where acting is."""
-    mine = await ctx.api.get("/tasks", process=process, limit=1000)
-    return [t for t in mine if t["case_id"] == case_id]
 
 
 def may_publish(ctx: Ctx) -> bool:
@@ -154,7 +149,7 @@ async def inspection(ctx: Annotated[Ctx, Depends(page)], case_id: str = CASE_ID,
     case = await ctx.api.get(f"/inspections/{case_id}")
     staff = "tasks" in case
     tasks = sorted(case.get("tasks") or [], key=lambda t: t.get("opened_at") or "")
-    actionable = await open_tasks(ctx, "inspection", case_id) if staff else []
+    actionable = await open_tasks(ctx.api, "inspection", case_id) if staff else []
     return render(ctx, "inspection.html", title=f"多跨智查 {case_id}", case=case, staff=staff,
                   facts=facts(case), tasks=tasks, actionable=actionable, results=RESULTS,
                   parts=PART_STATUSES, actions=ACTIONS,

@@ -5,9 +5,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
+from console.cases import open_tasks
 from console.client import ApiError
 from console.labels import department
-from console.pages.inspections import may_publish, open_tasks
+from console.pages.inspections import may_publish
 from console.render import local, render
 from console.session import Ctx, action, page
 from domain.enforcement import PENALTY_NAMES
@@ -165,5 +166,5 @@ async def penalty_case(ctx: Annotated[Ctx, Depends(page)], case_id: str = CASE_I
     tasks = sorted(case.get("tasks") or [], key=lambda t: t.get("opened_at") or "")
     return render(ctx, "penalty_case.html", title=f"行政处罚 {case_id}", case=case,
                   boxes=sections(case), tasks=tasks, staff="opened_by" in case,
-                  actionable=await open_tasks(ctx, "penalty", case_id),
+                  actionable=await open_tasks(ctx.api, "penalty", case_id),
                   flash="已提出立案，待本部门负责人审批立案" if new else None)
