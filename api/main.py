@@ -94,6 +94,11 @@ def refusal(path: str, limit: int = MAX_BODY_BYTES) -> Response:
                           f"request body larger than {limit} bytes")
 
 
+# Routes that take a photo: the photo's limit, plus room for the form's other fields.
+UPLOADS = {"/media": MAX_MEDIA_BYTES, "/ui/report": MAX_MEDIA_BYTES + MAX_BODY_BYTES,
+           "/ui/dog-disputes/new": MAX_MEDIA_BYTES + MAX_BODY_BYTES}
+
+
 class BodyLimit:
     """Pure ASGI, so it sees the body as it streams: a declared Content-Length over the limit
     is refused before a byte is read, and a chunked or under-declared body is counted and
@@ -103,7 +108,7 @@ class BodyLimit:
                  larger: dict[str, int] | None = None) -> None:
         self.app = app
         self.limit = limit
-        self.larger = larger if larger is not None else {"/media": MAX_MEDIA_BYTES}
+        self.larger = larger if larger is not None else UPLOADS
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

@@ -12,6 +12,7 @@ from fastapi import Request, Response
 
 from config import get_settings
 from console.client import Api, ApiError
+from domain.limits import MAX_MEDIA_BYTES
 from security import jwt_secret, read_token
 
 SESSION = "ddk_session"
@@ -108,7 +109,9 @@ async def action(request: Request) -> Ctx:
     ctx = await page(request)
     sent = request.headers.get("x-csrf-token")
     if sent is None and "form" in request.headers.get("content-type", ""):
-        sent = str((await request.form()).get("csrf", ""))
+        # Parsed once here (Starlette keeps it for the handler), with room for one photo.
+        form = await request.form(max_part_size=MAX_MEDIA_BYTES + 1024)
+        sent = str(form.get("csrf", ""))
     if not sent or not hmac.compare_digest(sent, ctx.csrf):
         raise BadCsrf
     return ctx

@@ -111,3 +111,9 @@ def api_url(database: str) -> Iterator[str]:
 @pytest.fixture(scope="session")
 def api(api_url: str) -> Api:
     return Api(api_url)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser tests last: sync Playwright holds an event loop in the main thread while a
+    browser is open, which asyncio tests cannot share."""
+    items.sort(key=lambda item: "/tests/e2e/" in str(item.path).replace("\\", "/"))

@@ -13,8 +13,10 @@ from tests.support import Api
 
 
 def photo() -> bytes:
+    """A phone-sized photo: noise does not compress, so it is far over the API's 64 KiB."""
     out = io.BytesIO()
-    Image.new("RGB", (64, 48), "orange").save(out, "JPEG")
+    Image.effect_noise((1000, 750), 80).convert("RGB").save(out, "JPEG", quality=95)
+    assert len(out.getvalue()) > 300_000
     return out.getvalue()
 
 
