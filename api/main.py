@@ -71,9 +71,12 @@ class BodyTooLarge(HTTPException):
 
 
 def error_response(path: str, code: int, text: str) -> Response:
-    """`{"detail"}`, or the GeoReport error format under `/open311/v2/`."""
+    """`{"detail"}`, the GeoReport error format under `/open311/v2/`, or a page for a person
+    under the console's `/ui/` (a photo too large, an unforeseen error)."""
     if path.startswith(open311.PREFIX):
         return open311.standard_error(path, code, text)
+    if path.startswith("/ui/"):
+        return console.error_page(code, text)
     return JSONResponse({"detail": text}, code)
 
 

@@ -5,10 +5,11 @@ exactly as the API is; `install` adds the pages, their static files and their er
 the app, under `/ui/`.
 """
 
+import html
 from pathlib import Path
 
 from fastapi import FastAPI, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -47,6 +48,20 @@ class PageHeaders:
             await send(message)
 
         await self.app(scope, receive, with_headers)
+
+
+PAGE_ERRORS = {413: "照片或提交的内容过大，请压缩后重试", 500: "系统出错了，请稍后再试"}
+
+
+def error_page(code: int, text: str) -> Response:
+    """A bare page for errors raised before any route (the body limit, an unforeseen error):
+    no template, so it cannot fail itself."""
+    message = html.escape(PAGE_ERRORS.get(code, text))
+    body = (f'<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>出错了</title>'
+            f'<link rel="stylesheet" href="/ui/static/console.css"></head><body><main>'
+            f'<h1>出错了（{code}）</h1><p class="error" role="alert">{message}</p>'
+            f'<p><a href="/ui/">返回首页</a></p></main></body></html>')
+    return HTMLResponse(body, code)
 
 
 def install(app: FastAPI) -> None:

@@ -52,13 +52,15 @@ def see_eventually(page: Page, url: str, text: str) -> None:
 
 def test_a_dog_dispute_reported_on_a_phone_and_settled_at_self_discipline(
         console: Console) -> None:
-    resident = console.login("resident_baijiayuan", phone=True)
+    # 融城's owner: the workflow tests end disputes of 百佳园's owners (dog_owner_2 with
+    # behaviour 3 among them), and an ended one would start this one at its tier.
+    resident = console.login("resident_rongcheng", phone=True)
     resident.goto("/ui/dog-disputes")
     resident.get_by_role("link", name="上报养犬纠纷").click()
     check_a11y(resident)
-    resident.get_by_label("所在社区").select_option("baijiayuan")
+    resident.get_by_label("所在社区").select_option("rongcheng")
     resident.get_by_label("不文明养犬行为").select_option("3")
-    resident.get_by_label("地点").fill("5栋单元门口")
+    resident.get_by_label("地点").fill("2栋单元门口")
     resident.get_by_label("发生了什么").fill("邻居家的狗没有按时打疫苗，还常在楼道里乱跑")
     shot(resident, "dog-dispute-report-phone")
     resident.get_by_role("button", name="提交上报").click()
@@ -66,12 +68,12 @@ def test_a_dog_dispute_reported_on_a_phone_and_settled_at_self_discipline(
     case_id = resident.url.split("/ui/dog-disputes/")[1].split("?")[0]
     expect(resident.get_by_text("待网格员查明")).to_be_visible()  # owner unknown: 自律 asks
 
-    grid = console.login("grid_baijiayuan")
+    grid = console.login("grid_rongcheng")
     open_task(grid, case_id, "查明养犬人")
-    form_of(grid, "已查明养犬人").get_by_label("养犬人的用户名").fill("dog_owner_2")
+    form_of(grid, "已查明养犬人").get_by_label("养犬人的用户名").fill("dog_owner_3")
     decide(grid, "已查明养犬人")
 
-    owner = console.login("dog_owner_2", phone=True)
+    owner = console.login("dog_owner_3", phone=True)
     open_task(owner, case_id, "自律整改")
     form_of(owner, "已改正").get_by_label("已采取的改正措施").fill("已带犬只补种狂犬病疫苗")
     decide(owner, "已改正")
@@ -82,11 +84,11 @@ def test_a_dog_dispute_reported_on_a_phone_and_settled_at_self_discipline(
     # The grid worker's page: the whole story, contact details included (theirs to have).
     see_eventually(grid, f"/ui/dog-disputes/{case_id}", "已化解")
     expect(grid.get_by_text("已带犬只补种狂犬病疫苗")).to_be_visible()
-    expect(grid.get_by_text("13800000002")).to_be_visible()  # the owner's phone
+    expect(grid.get_by_text("13800000004")).to_be_visible()  # the owner's phone
     expect(grid.locator("ol.timeline li")).to_have_count(3)  # 查明, 整改, 确认 (回访 in 30 days)
     check_a11y(grid)
     shot(grid, "dog-dispute")
-    grid.goto("/ui/dog-disputes?community=baijiayuan&behaviour=3&tier=self_discipline")
+    grid.goto("/ui/dog-disputes?community=rongcheng&behaviour=3&tier=self_discipline")
     expect(grid.get_by_role("link", name=case_id)).to_be_visible()
     grid.goto("/ui/dog-disputes/stats")
     expect(grid.get_by_role("heading", name="各层级化解率")).to_be_visible()
@@ -95,7 +97,7 @@ def test_a_dog_dispute_reported_on_a_phone_and_settled_at_self_discipline(
     # The reporter reads the outcome, without the owner's phone.
     resident.goto(f"/ui/dog-disputes/{case_id}")
     expect(resident.get_by_text("已化解").first).to_be_visible()
-    expect(resident.get_by_text("13800000002")).to_have_count(0)
+    expect(resident.get_by_text("13800000004")).to_have_count(0)
 
 
 def test_a_joint_inspection_published_approved_joined_and_recorded(

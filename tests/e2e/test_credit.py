@@ -81,7 +81,7 @@ def test_points_from_check_in_and_a_good_deed_to_a_confirmed_redemption(
 
     # Redeem an offer; the code is shown large and as text.
     resident.get_by_role("link", name="积分兑换").click()
-    card = resident.locator("li.offer", has_text="洗头吹发一次")
+    card = resident.locator(f"li.offer#o-{OFFER}")  # by id: other tests publish look-alikes
     check_a11y(resident)
     shot(resident, "credit-offers-phone")
     card.get_by_role("button", name=re.compile("兑换")).click()

@@ -2,11 +2,13 @@
 to closure and evaluation; an extension asked and approved; a 403 and a 422 on the form."""
 
 import io
+import os
 import re
 
 from PIL import Image
 from playwright.sync_api import Page, expect
 
+from domain.limits import MAX_BODY_BYTES, MAX_MEDIA_BYTES
 from tests.e2e.browser import check_a11y, shot
 from tests.e2e.conftest import Console
 from tests.support import Api
@@ -169,3 +171,19 @@ def test_a_403_and_a_422_show_on_the_form(console: Console, api: Api) -> None:
     form_of(intake, "立案").get_by_label("立案时更正的类别编码").fill("")
     form_of(intake, "立案").get_by_role("button", name="立案").click()
     expect(intake.get_by_role("alert").first).to_contain_text("任务已关闭")
+
+
+def test_a_photo_over_the_limit_gets_a_page_not_json(console: Console, api: Api) -> None:
+    name = next(c["name"] for c in api.http.get("/categories").json() if c["code"] == "SJ0101")
+    citizen = console.login("citizen", phone=True)
+    citizen.goto("/ui/report")
+    citizen.get_by_label("问题类别").fill(f"SJ0101 {name}")
+    citizen.get_by_label("问题描述").fill("照片太大")
+    citizen.get_by_label("所在街道（镇）").select_option("jiugongmiao")
+    huge = b"\xff\xd8\xff" + os.urandom(MAX_MEDIA_BYTES + MAX_BODY_BYTES)
+    citizen.get_by_label("照片").set_input_files(
+        files=[{"name": "big.jpg", "mimeType": "image/jpeg", "buffer": huge}])
+    with citizen.expect_response(lambda r: r.url.endswith("/ui/report")) as answer:
+        citizen.get_by_role("button", name="提交上报").click()
+    assert answer.value.status == 413
+    expect(citizen.get_by_role("alert")).to_contain_text("照片或提交的内容过大")
