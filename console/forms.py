@@ -1,6 +1,7 @@
 """A decision's form, drawn from its data's JSON Schema (the task carries it), and the form's
 fields read back into that data. So a new process needs no console code for its tasks."""
 
+import dataclasses
 import json
 import re
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ FIELD_LABELS = {
     "participants": "参加人员", "serious": "情节严重", "lines": "争议明细", "reason": "理由",
     "scope": "范围", "points": "积分", "type": "类型", "fine": "罚款（元）", "item": "检查项",
     "legal_basis": "法律依据", "evidence": "证据", "rectify_by": "整改期限",
+    "findings.result": "检查结果", "fine_proposed": "拟罚款（元）", "note": "备注",
 }
 OPTION_LABELS = {
     "compliant": "合规", "violation": "违法", "rectify": "责令整改", "penalty": "立案处罚",
@@ -39,6 +41,8 @@ class Field:
     options: list[tuple[str, str]] = field(default_factory=list)
     hint: str = ""
     default: Any = None
+    rows: list[list["Field"]] = field(default_factory=list)  # kind "rows": each item's fields
+    item_required: frozenset[str] = frozenset()  # kind "rows": what a started item must have
 
     @property
     def id(self) -> str:
@@ -57,7 +61,9 @@ def _label(name: str, prop: dict[str, Any]) -> str:
     text = (prop.get("description") or "").split("\n")[0]
     if CJK.search(text):
         return text.split("：")[0]
-    return FIELD_LABELS.get(name.split(".")[-1], prop.get("title") or name)
+    path = ".".join(p for p in name.split(".") if not p.isdigit())  # findings.0.result
+    return FIELD_LABELS.get(path) or FIELD_LABELS.get(name.split(".")[-1],
+                                                      prop.get("title") or name)
 
 
 def _options(values: list[Any]) -> list[tuple[str, str]]:
@@ -98,6 +104,8 @@ def _field(name: str, prop: dict[str, Any], required: bool, root: dict[str, Any]
             return [Field(name, label, "multi", required, _options(items["enum"]))]
         if items.get("type") == "string":
             return [Field(name, label, "lines", required, hint="每行一项")]
+        if items.get("type") == "object" and items.get("properties"):
+            return [_rows(name, label, required, prop, items, root)]
         example = {k: "" for k in items.get("properties", {})}
         return [Field(name, label, "json", required,
                       hint="JSON 数组，例如 " + json.dumps([example], ensure_ascii=False))]
@@ -112,6 +120,25 @@ def _field(name: str, prop: dict[str, Any], required: bool, root: dict[str, Any]
     if kind == "string" and (prop.get("maxLength") or 0) > 200:
         return [Field(name, label, "textarea", required)]
     return [Field(name, label, "text", required, hint=hint)]
+
+
+ROWS = 3  # blank items a form offers for a list of objects (a person fills what they need)
+
+
+def _rows(name: str, label: str, required: bool, prop: dict[str, Any], items: dict[str, Any],
+          root: dict[str, Any]) -> Field:
+    """A list of objects (检查发现: item, result, legal basis …) as numbered groups of fields,
+    named `findings.0.item`: the API's 422 for `data.findings.0.item` lands on that field."""
+    needed = set(items.get("required", []))
+    count = max(1, min(ROWS, prop.get("maxItems") or ROWS))
+    rows = [[f for sub, p in items["properties"].items()
+             for f in _field(f"{name}.{i}.{sub}", p, sub in needed, root)]
+            for i in range(count)]
+    for i, row in enumerate(rows):  # only the first item is needed, when any is
+        for f in row:
+            f.required = f.required and required and i == 0
+    return Field(name, label, "rows", required, rows=rows, item_required=frozenset(needed),
+                 hint="填写需要的项，空白的项不提交")
 
 
 def fields(schema: dict[str, Any] | None) -> list[Field]:
@@ -159,6 +186,13 @@ def parse(form: Any, specs: list[Field]) -> dict[str, Any]:
     data: dict[str, Any] = {}
     errors: dict[str, str] = {}
     for f in specs:
+        if f.kind == "rows":
+            found = _parse_rows(form, f, errors)
+            if found:
+                data[f.name] = found
+            elif f.required:
+                errors.setdefault(f.rows[0][0].name, "至少填写一项")
+            continue
         try:
             value = _value(f, form)
         except ValueError:
@@ -176,3 +210,24 @@ def parse(form: Any, specs: list[Field]) -> dict[str, Any]:
     if errors:
         raise FormError(errors)
     return data
+
+
+def _parse_rows(form: Any, f: Field, errors: dict[str, str]) -> list[dict[str, Any]]:
+    """The filled items of a list of objects, in order: a blank item is left out, a started
+    one must have the item's required fields."""
+    found = []
+    for i, row in enumerate(f.rows):
+        try:
+            parsed = parse(form, [dataclasses.replace(sub, required=False) for sub in row])
+        except FormError as err:
+            errors.update(err.errors)
+            continue
+        values = parsed.get(f.name, {}).get(str(i), {})
+        if not values:
+            continue
+        for sub in row:
+            if sub.name.rsplit(".", 1)[1] in f.item_required and \
+                    sub.name.rsplit(".", 1)[1] not in values:
+                errors[sub.name] = "必填"
+        found.append(values)
+    return found

@@ -130,8 +130,9 @@ def test_a_joint_inspection_published_approved_joined_and_recorded(
     inspector = console.login("officer_market_reg_2")
     open_task(inspector, case_id, "现场检查")
     record = form_of(inspector, "记录检查结果")
-    record.locator("textarea[name='findings']").fill(
-        '[{"item": "食品经营许可", "result": "compliant"}]')
+    first = record.get_by_role("group", name="第 1 项")  # the findings, one group per item
+    first.get_by_label("检查项").fill("食品经营许可")
+    first.get_by_label("检查结果").select_option("compliant")
     record.get_by_label(re.compile(r"（officer_market_reg）")).check()
     record.get_by_label(re.compile(r"（officer_market_reg_2）")).check()
     decide(inspector, "记录检查结果")
