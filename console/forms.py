@@ -190,8 +190,8 @@ def parse(form: Any, specs: list[Field]) -> dict[str, Any]:
             found = _parse_rows(form, f, errors)
             if found:
                 data[f.name] = found
-            elif f.required:
-                errors.setdefault(f.rows[0][0].name, "至少填写一项")
+            elif f.required and not any(k.startswith(f.name + ".") for k in errors):
+                errors[f.rows[0][0].name] = "至少填写一项"
             continue
         try:
             value = _value(f, form)
