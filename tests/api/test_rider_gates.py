@@ -23,6 +23,10 @@ from domain.id_number import check_character
 from domain.rider_code import load_private, new_key, sign_code
 from tests.support import Api
 
+# A gate's scanner reads QR codes only: a reader of every format now and then finds a
+# spurious 1D code among a QR's modules.
+QR = zxingcpp.BarcodeFormat.QRCode
+
 ID_BASE = "50010419851212456"  # another person than test_rider_passes' rider
 
 
@@ -65,7 +69,8 @@ def offline(api: Api, code: str, community: str) -> str | None:
 def test_a_certified_rider_walks_in(api: Api, pass_id: str) -> None:
     png = api.get("/rider-passes/me/code", "rider_2")
     assert png.status_code == 200 and png.headers["content-type"] == "image/png"
-    decoded = [r.text for r in zxingcpp.read_barcodes(Image.open(io.BytesIO(png.content)))]
+    image = Image.open(io.BytesIO(png.content))
+    decoded = [r.text for r in zxingcpp.read_barcodes(image, formats=QR)]
     assert len(decoded) == 1 and decoded[0].startswith("HXM1:")
     assert api.get("/rider-passes/me/code", "rider_2",
                    params={"format": "svg"}).headers["content-type"].startswith("image/svg")

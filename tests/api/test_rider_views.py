@@ -10,6 +10,10 @@ from PIL import Image
 from domain.id_number import check_character
 from tests.support import Api
 
+# A gate's scanner reads QR codes only: a reader of every format now and then finds a
+# spurious 1D code among a QR's modules.
+QR = zxingcpp.BarcodeFormat.QRCode
+
 ID_BASE = "50010419880712345"  # a person no other test uses
 ID = ID_BASE + check_character(ID_BASE)
 
@@ -34,7 +38,7 @@ def test_code_card_and_history(api: Api) -> None:
     assert body["code"].startswith("HXM1:") and body["media_type"] == "image/png"
     assert body["expires_at"].endswith("+08:00")
     image = Image.open(io.BytesIO(base64.b64decode(body["image"])))
-    assert [b.text for b in zxingcpp.read_barcodes(image)] == [body["code"]]
+    assert [b.text for b in zxingcpp.read_barcodes(image, formats=QR)] == [body["code"]]
     svg = api.get("/rider-passes/me/code-card", "rider_3", params={"format": "svg"}).json()
     assert base64.b64decode(svg["image"]).lstrip().startswith(b"<")
     r = api.post("/gates/baijiayuan-east/scans", "guard_baijiayuan", json={"code": body["code"]})
