@@ -4,7 +4,18 @@ import json
 from functools import cache
 
 from config import ROOT
+from domain import (
+    deed,
+    dog_dispute,
+    incident,
+    inspection,
+    penalty,
+    redemption,
+    rider_pass,
+    rider_service,
+)
 from domain.departments import DEPARTMENTS
+from domain.tasks import STATUS_TEXT
 
 PROCESSES = {
     "incident": "城市运行事件", "inspection": "多跨智查", "penalty": "行政处罚",
@@ -28,15 +39,22 @@ ROLES = {
 LEVELS = {0: ("正常", "ok"), 1: ("预警", "warn"), 2: ("超期督办", "overdue"),
           3: ("升级督办", "escalated")}
 
-STATUSES = {
-    "open": "待办", "done": "已办", "expired": "已超时", "cancelled": "已取消",
-    "filing": "待立案", "dispatching": "待派遣", "handling": "处置中", "verifying": "待核查",
-    "closing": "待结案", "evaluating": "待评价", "closed": "已结案", "rejected": "不予立案",
-    "voided": "已作废", "parked": "挂账", "reviewing": "审核中", "active": "有效",
-    "suspended": "已暂停", "revoked": "已吊销", "cancelled_by_rider": "已注销",
-    "reserved": "已预留", "confirmed": "已核销", "voided_redemption": "已作废",
-    "resolved": "已化解", "withdrawn": "已撤回",
+# A case's status in its process's own words (each domain module names its statuses); a
+# task's status in the task board's.
+CASE_STATUSES: dict[str, dict[str, str]] = {
+    "incident": incident.STATUS_NAMES, "inspection": inspection.STATUS_NAMES,
+    "penalty": penalty.STATUS_NAMES, "dog_dispute": dog_dispute.STATUS_NAMES,
+    "deed": deed.STATUS_NAMES, "redemption": redemption.STATUS_NAMES,
+    "rider_pass": rider_pass.STATUS_NAMES, "rider_service": rider_service.STATUS_NAMES,
 }
+
+
+def status(code: str | None, process: str | None = None) -> str:
+    return CASE_STATUSES.get(process or "", {}).get(code or "", code or "")
+
+
+def task_status(code: str | None) -> str:
+    return STATUS_TEXT.get(code or "", code or "")
 
 
 def level(n: int | None) -> tuple[str, str]:
@@ -72,23 +90,7 @@ FIELDS = {
     "suggested_department": "建议承办部门", "evaluable": "可评价", "returns": "回退次数",
     "reworks": "返工次数", "dispatches": "派遣次数", "extensions": "延期次数",
     "version": "版本", "joined": "并案", "case_id": "案件编号",
-}
-
-# Audit entries (api/history.py): what happened, in the auditor's words.
-EVENTS = {"started": "发起", "action": "办理", "signal": "信号", "timer_started": "计时开始",
-          "timer_fired": "计时到点", "escalation": "升级提醒", "completed": "结束",
-          "continued_as_new": "续期运行"}
-
-# 多跨智查, 行政处罚, 文明养犬: their statuses (codes the incident process does not use) and
-# case fields, for the task page's summary box.
-STATUSES.update({
-    "approving": "待审批", "inviting": "部门邀约中", "scheduled": "待现场检查",
-    "inspecting": "现场检查中", "refused": "未批准", "notifying": "待告知",
-    "answering": "陈述申辩期", "hearing": "听证", "deciding": "待决定", "executing": "执行中",
-    "not_filed": "不予立案", "self_discipline": "自律", "mediation": "共律（人民调解）",
-    "legal": "法律", "follow_up": "回访",
-})
-FIELDS.update({
+    # 多跨智查, 行政处罚, 文明养犬
     "credit_code": "统一社会信用代码", "enterprise_name": "企业名称",
     "lead_department": "牵头部门", "planned_date": "计划检查日期", "created_by": "发起人",
     "approved_at": "审批时间", "inspected_at": "检查时间", "merged_into": "并入检查",
@@ -101,4 +103,9 @@ FIELDS.update({
     "urgent": "紧急", "started_tier": "起始层级", "start_reason": "起始原因",
     "resolved_at": "化解时间", "recurrences": "复发次数", "owner_answer": "养犬人答复",
     "correction": "整改情况", "confirmation": "上报人确认", "reporter_role": "上报人角色",
-})
+}
+
+# Audit entries (api/history.py): what happened, in the auditor's words.
+EVENTS = {"started": "发起", "action": "办理", "signal": "信号", "timer_started": "计时开始",
+          "timer_fired": "计时到点", "escalation": "升级提醒", "completed": "结束",
+          "continued_as_new": "续期运行"}

@@ -35,7 +35,8 @@ env.filters.update(
     local=local,
     process=lambda p: labels.PROCESSES.get(p, p),
     role=lambda r: labels.ROLES.get(r, r),
-    status=lambda s: labels.STATUSES.get(s, s),
+    status=labels.status,  # a case's: {{ case.status | status('incident') }}
+    task_status=labels.task_status,
     department=labels.department,
     level_name=lambda n: labels.level(n)[0],
     level_class=lambda n: labels.level(n)[1],

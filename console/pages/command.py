@@ -15,6 +15,7 @@ from console.client import ApiError
 from console.nav import COMMAND
 from console.render import render
 from console.session import Ctx, page
+from domain.incident import OPEN_STATUSES
 
 router = APIRouter(prefix="/command")
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -34,7 +35,6 @@ SOURCES = {"citizen": "市民上报", "inspector": "监督员上报", "ai_video"
            "city_dispatch": "市级下派"}
 # Open statuses on the map, and how a circle is coloured (an overdue case is red whatever
 # its status).
-MAP_STATUSES = ("filing", "dispatching", "handling", "verifying", "parked")
 MAP_KINDS = {"overdue": "超期", "filing": "待立案", "dispatching": "待派遣",
              "handling": "处置中", "verifying": "待核查", "parked": "挂账"}
 
@@ -156,7 +156,7 @@ async def district_map(ctx: Annotated[Ctx, Depends(page)]) -> Response:
     _staff_only(ctx)
     now = datetime.now(SHANGHAI)
     rows: list[dict[str, Any]] = []
-    for status in MAP_STATUSES:
+    for status in OPEN_STATUSES:
         rows += await ctx.api.get("/incidents", status=status, limit=1000)
     cases = [_map_case(r, now) for r in rows]
     placed = [c for c in cases if c.get("lat") is not None and c.get("lng") is not None]

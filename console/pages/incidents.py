@@ -12,13 +12,12 @@ from console.geo import centre, streets
 from console.labels import DEPARTMENTS
 from console.render import render
 from console.session import Ctx, action, page
+from domain.incident import STATUS_NAMES
 
 router = APIRouter()
 CASE_ID = Path(max_length=40, pattern=r"^[\w\-]+$")
 MEDIA = Path(pattern=r"^[0-9a-f]{64}\.(jpg|png|webp)$")
 CODE = re.compile(r"^\s*([A-Z]{2}\d{4})\b")
-STATUSES = ["filing", "dispatching", "handling", "verifying", "evaluating", "closed",
-            "rejected", "voided", "parked"]
 
 
 async def _categories(ctx: Ctx) -> list[dict[str, Any]]:
@@ -105,7 +104,7 @@ async def incidents(ctx: Annotated[Ctx, Depends(page)],
                              department=department or None, street=street or None,
                              category_code=category_code or None,
                              overdue="true" if overdue else None, limit=50, offset=offset)
-    return render(ctx, "incidents.html", title="事件", rows=rows, statuses=STATUSES,
+    return render(ctx, "incidents.html", title="事件", rows=rows, statuses=list(STATUS_NAMES),
                   streets=streets(), departments=DEPARTMENTS, status=status,
                   department=department, street=street,
                   category_code=category_code, overdue=overdue, offset=offset)

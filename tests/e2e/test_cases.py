@@ -8,7 +8,7 @@ import re
 from playwright.sync_api import Page, expect
 
 from db.seed import demo_credit_code
-from tests.e2e.browser import check_a11y, shot
+from tests.e2e.browser import check_a11y, decide, form_of, open_task, shot
 from tests.e2e.conftest import Console
 from tests.support import Api
 
@@ -16,28 +16,7 @@ from tests.support import Api
 INSPECTED, PENALISED = 4, 8
 
 
-def open_task(page: Page, case_id: str, step: str) -> None:
-    """From the inbox, the case's task at that step (the projection may lag a moment)."""
-    for _ in range(50):
-        page.goto("/ui/inbox")
-        link = page.locator("tr", has_text=step).get_by_role("link", name=re.compile(case_id))
-        if link.count():
-            link.first.click()
-            expect(page.get_by_role("heading", level=1)).to_be_visible()
-            return
-        page.wait_for_timeout(300)
-    raise AssertionError(f"no {step} task of {case_id} in the inbox")
 
-
-def form_of(page: Page, label: str):  # noqa: ANN201  (a Locator)
-    return page.locator("form.decision", has=page.get_by_role("heading", name=label,
-                                                              exact=True))
-
-
-def decide(page: Page, label: str) -> None:
-    """Submit the decision form whose heading is `label`, then see it taken."""
-    form_of(page, label).get_by_role("button", name=label, exact=True).click()
-    expect(page.get_by_role("status")).to_contain_text("已提交")
 
 
 def see_eventually(page: Page, url: str, text: str) -> None:
@@ -69,16 +48,16 @@ def test_a_dog_dispute_reported_on_a_phone_and_settled_at_self_discipline(
     expect(resident.get_by_text("待网格员查明")).to_be_visible()  # owner unknown: 自律 asks
 
     grid = console.login("grid_rongcheng")
-    open_task(grid, case_id, "查明养犬人")
+    open_task(grid, case_id, "查明养犬人", title_names_case=False)
     form_of(grid, "已查明养犬人").get_by_label("养犬人的用户名").fill("dog_owner_3")
     decide(grid, "已查明养犬人")
 
     owner = console.login("dog_owner_3", phone=True)
-    open_task(owner, case_id, "自律整改")
+    open_task(owner, case_id, "自律整改", title_names_case=False)
     form_of(owner, "已改正").get_by_label("已采取的改正措施").fill("已带犬只补种狂犬病疫苗")
     decide(owner, "已改正")
 
-    open_task(resident, case_id, "确认整改")
+    open_task(resident, case_id, "确认整改", title_names_case=False)
     decide(resident, "问题已解决")
 
     # The grid worker's page: the whole story, contact details included (theirs to have).
@@ -119,16 +98,16 @@ def test_a_joint_inspection_published_approved_joined_and_recorded(
     expect(lead.get_by_text("待审批").first).to_be_visible()
 
     head = console.login("head_market_reg")
-    open_task(head, case_id, "审批")
+    open_task(head, case_id, "审批", title_names_case=False)
     decide(head, "批准")
-    open_task(head, case_id, "邀约")
+    open_task(head, case_id, "邀约", title_names_case=False)
     accept = form_of(head, "参加")
     accept.get_by_label(re.compile(r"（officer_market_reg）")).check()
     accept.get_by_label(re.compile(r"（officer_market_reg_2）")).check()
     decide(head, "参加")
 
     inspector = console.login("officer_market_reg_2")
-    open_task(inspector, case_id, "现场检查")
+    open_task(inspector, case_id, "现场检查", title_names_case=False)
     record = form_of(inspector, "记录检查结果")
     first = record.get_by_role("group", name="第 1 项")  # the findings, one group per item
     first.get_by_label("检查项").fill("食品经营许可")
@@ -183,7 +162,7 @@ def test_a_penalty_case_opened_filed_and_notified(console: Console) -> None:
     decide(head, "立案")
 
     officer = console.login("officer_market_reg_2")
-    open_task(officer, case_id, "告知")
+    open_task(officer, case_id, "告知", title_names_case=False)
     notice = form_of(officer, "送达行政处罚告知书")
     notice.locator("[name='proposed.type']").select_option("fine")
     notice.locator("[name='proposed.fine']").fill("8000")

@@ -7,7 +7,7 @@ import re
 
 from playwright.sync_api import Page, expect
 
-from tests.e2e.browser import check_a11y, shot
+from tests.e2e.browser import check_a11y, open_task, shot
 from tests.e2e.conftest import Console
 from tests.support import Api
 
@@ -18,18 +18,6 @@ OFFER = "barber-wash"  # 洗头吹发一次, 15 points, at 融城理发店 (merc
 def available(page: Page) -> int:
     return int(re.match(r"\d+", page.locator("#available").inner_text()).group())
 
-
-def open_task(page: Page, case_id: str) -> None:
-    """From the inbox, the deed's task (the projection may lag a moment)."""
-    for _ in range(50):
-        page.goto("/ui/inbox")
-        link = page.get_by_role("link", name=re.compile(re.escape(case_id)))
-        if link.count():
-            link.first.click()
-            expect(page.get_by_role("heading", level=1)).to_contain_text(case_id)
-            return
-        page.wait_for_timeout(300)
-    raise AssertionError(f"no task of {case_id} in the inbox")
 
 
 def test_points_from_check_in_and_a_good_deed_to_a_confirmed_redemption(

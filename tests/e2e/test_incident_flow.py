@@ -6,10 +6,10 @@ import os
 import re
 
 from PIL import Image
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from domain.limits import MAX_BODY_BYTES, MAX_MEDIA_BYTES
-from tests.e2e.browser import check_a11y, shot
+from tests.e2e.browser import check_a11y, decide, form_of, open_task, shot
 from tests.e2e.conftest import Console
 from tests.support import Api
 
@@ -22,29 +22,7 @@ def photo() -> bytes:
     return out.getvalue()
 
 
-def open_task(page: Page, case_id: str, step: str) -> None:
-    """From the inbox, the case's task at that step (the projection may lag a moment)."""
-    for _ in range(30):
-        page.goto("/ui/inbox")
-        link = page.locator("tr", has_text=step).get_by_role("link", name=re.compile(case_id))
-        if link.count():
-            link.first.click()
-            expect(page.get_by_role("heading", level=1)).to_contain_text(case_id)
-            return
-        page.wait_for_timeout(300)
-    raise AssertionError(f"no {step} task of {case_id} in the inbox")
 
-
-def decide(page: Page, label: str) -> None:
-    """Submit the decision form whose heading is `label`, then see it taken."""
-    page.locator("form.decision", has=page.get_by_role("heading", name=label, exact=True)) \
-        .get_by_role("button", name=label, exact=True).click()
-    expect(page.get_by_role("status")).to_contain_text("已提交")
-
-
-def form_of(page: Page, label: str):  # noqa: ANN201  (a Locator)
-    return page.locator("form.decision", has=page.get_by_role("heading", name=label,
-                                                              exact=True))
 
 
 def test_a_citizen_report_to_closure_and_evaluation(console: Console, api: Api) -> None:

@@ -12,7 +12,7 @@ from PIL import Image
 from playwright.sync_api import Page, expect
 
 from domain.id_number import check_character
-from tests.e2e.browser import check_a11y, shot
+from tests.e2e.browser import check_a11y, open_task, shot
 from tests.e2e.conftest import Console
 from tests.support import Api
 
@@ -49,15 +49,7 @@ def apply(page: Page, id_number: str) -> None:
 
 def approve(page: Page, pass_id: str) -> None:
     """From the inbox, the pass's review task; approve it for the whole district."""
-    for _ in range(30):
-        page.goto("/ui/inbox")
-        link = page.get_by_role("link", name=re.compile(pass_id))
-        if link.count():
-            link.first.click()
-            break
-        page.wait_for_timeout(300)
-    else:
-        raise AssertionError(f"no review task of {pass_id} in the inbox")
+    open_task(page, pass_id, title_names_case=False)
     form = page.locator("form.decision", has=page.get_by_role("heading", name="审核通过"))
     # the scope: communities to tick, none meaning the whole district
     expect(form.get_by_role("group", name=re.compile("通行范围"))).to_be_visible()
