@@ -2,14 +2,12 @@
 user's bearer token. So every page is authorised exactly like the API (it cannot bypass a
 rule, because it has no other door), and a refusal comes back as the API's own 403/409/422."""
 
-import asyncio
 from typing import Any
 
 import httpx
 from fastapi import Request
 
-INTERNAL = "http://console.internal"
-PATIENCE = 20  # tries, 0.25 s apart  # never resolved: ASGITransport hands requests to the app
+INTERNAL = "http://console.internal"  # never resolved: ASGITransport hands requests to the app
 
 
 class ApiError(Exception):
@@ -45,25 +43,11 @@ class Api:
     def __init__(self, request: Request, token: str | None) -> None:
         self._app = request.app
         self._headers = {"Authorization": f"Bearer {token}"} if token else {}
-        # A page opened just after creating its case (`?new=`) waits a moment for the case's
-        # row, which its workflow writes just after the API answered the creation.
-        self.patient = "new" in request.query_params
 
-    async def call(self, method: str, path: str, **kw: Any) -> Any:
-        tries = PATIENCE if self.patient and method == "GET" else 1
-        for attempt in range(1, tries + 1):
-            try:
-                return await self._call(method, path, **kw)
-            except ApiError as err:
-                if err.status != 404 or attempt == tries:
-                    raise
-                await asyncio.sleep(0.25)
-        raise AssertionError("unreachable: the last try returns or raises")
-
-    async def _call(self, method: str, path: str, *, params: dict[str, Any] | None = None,
-                    json: Any = None, data: dict[str, Any] | None = None,
-                    files: Any = None, headers: dict[str, str] | None = None,
-                    raw: bool = False) -> Any:
+    async def call(self, method: str, path: str, *, params: dict[str, Any] | None = None,
+                   json: Any = None, data: dict[str, Any] | None = None,
+                   files: Any = None, headers: dict[str, str] | None = None,
+                   raw: bool = False) -> Any:
         transport = httpx.ASGITransport(app=self._app)
         async with httpx.AsyncClient(transport=transport, base_url=INTERNAL,
                                      timeout=60) as client:

@@ -21,6 +21,7 @@ from temporalio.service import RPCError
 from api.actions import send_update
 from api.deps import CurrentUser, SessionDep, TemporalDep, actor_of
 from api.errors import responses
+from api.live import live_view
 from api.localtime import LocalTime
 from api.policy import rider_pass_policy, rider_service_policy
 from api.reporting import new_case_id, start_case, unprocessable
@@ -59,6 +60,7 @@ from domain.rider_service import workflow_id_for as service_workflow_id
 from domain.roles import ADMIN, AUDITOR, LEGAL_AID, RIDER, UNION_REVIEWER, UNION_WORKER
 from security import InsecureSecret, id_hash_secret
 from workflows.registry import processes
+from workflows.rider_service import RiderServiceWorkflow
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["惠新码 rider pass"])
@@ -307,6 +309,15 @@ def _service_out(row: RiderServiceRow) -> ServiceOut:
         open_task_ids=list(state.get("open_task_ids", [])))
 
 
+def _state_out(case: RiderServiceState) -> ServiceOut:
+    return ServiceOut(
+        id=case.id, workflow_id=case.workflow_id, module=case.module,
+        module_name=MODULE_NAMES[case.module], status=case.status,
+        status_name=SERVICE_STATUS.get(case.status, case.status), text=case.text,
+        asked_at=case.asked_at, answer=case.answer, outcome=case.outcome,
+        closed_at=case.closed_at, rating=case.rating, open_task_ids=list(case.open_task_ids))
+
+
 def _services_of(user: User) -> Any:
     c = RiderServiceRow.__table__.c
     if user.role == RIDER:
@@ -357,15 +368,23 @@ def list_services(user: CurrentUser, session: SessionDep,
 
 
 @router.get("/rider-services/{request_id}", response_model=ServiceOut,
-            responses=responses(401, 403, 404, 422))
-def get_service(user: CurrentUser, session: SessionDep,
-                request_id: str = REQUEST_ID) -> ServiceOut:
+            responses=responses(401, 403, 404, 422, 503))
+async def get_service(user: CurrentUser, session: SessionDep, client: TemporalDep,
+                      request_id: str = REQUEST_ID) -> ServiceOut:
+    """The request as its workflow sees it now (so right after it is made, before its row is
+    projected), or, past retention, as projected."""
     where = _services_of(user)
     row = session.get(RiderServiceRow, request_id)
-    if row is None or (where is not None and not (
-            row.rider == user.username if user.role == RIDER else row.referred)):
+    session.close()  # don't hold a connection while the workflow answers
+    found = await live_view(client, service_workflow_id(request_id), RiderServiceWorkflow.view)
+    if found is None and row is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no such request")
-    return _service_out(row)
+    out = _state_out(found.case) if found is not None else _service_out(row)
+    referred = found.case.referred_at is not None if found is not None else row.referred
+    rider = found.case.rider if found is not None else row.rider
+    if where is not None and not (rider == user.username if user.role == RIDER else referred):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "no such request")
+    return out
 
 
 @router.post("/rider-services/{request_id}/rating", response_model=ServiceOut,

@@ -112,6 +112,9 @@ def test_a_rider_asks_and_rates(api: Api) -> None:
     assert r.status_code == 201, r.text
     asked = r.json()
     assert (asked["status"], asked["module_name"]) == ("open", "就业服务")
+    # Readable at once, from its workflow, before its row is projected (a page opens it next).
+    now = api.get(f"/rider-services/{asked['id']}", "rider_2")
+    assert now.status_code == 200 and now.json()["text"] == "想转行做快递分拣，有培训吗？"
     assert api.post("/rider-services", "citizen", json={"module": "policy",
                                                          "text": "问题"}).status_code == 403
     r = api.post("/rider-services", "rider_2", json={"module": "gossip", "text": "闲聊"})
