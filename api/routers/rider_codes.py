@@ -24,6 +24,7 @@ from db.models import (
     RiderPassRow,
     RiderProfileRow,
     RiderServiceRow,
+    User,
 )
 from db.rider_keys import create_key, signing_key, trust_list
 from domain.id_number import mask_name
@@ -82,6 +83,16 @@ class ScanOut(BaseModel):
 def my_code(user: CurrentUser, session: SessionDep,
             format: Literal["png", "svg", "text"] = Query("png")) -> Response:  # noqa: A002
     """A fresh 惠新码 for the rider's active pass, as a QR image or its text."""
+    code = issue_code(user, session)
+    body: bytes | str = {"png": lambda: qr_png(code), "svg": lambda: qr_svg(code),
+                         "text": lambda: code}[format]()
+    return Response(body, media_type=CODE_TYPES[format],
+                    headers={"Cache-Control": "no-store"})
+
+
+def issue_code(user: User, session: Session) -> str:
+    """A fresh code's text for the rider's active pass: 403 for anyone but a rider, 404 with
+    no pass, 409 while it is under review or suspended."""
     if user.role != RIDER:
         raise HTTPException(status.HTTP_403_FORBIDDEN, "惠新码 codes are for riders")
     live = session.exec(select(RiderPassRow).where(
@@ -95,11 +106,7 @@ def my_code(user: CurrentUser, session: SessionDep,
     scope = live.scope or gate_verifier.DISTRICT
     session.close()
     kid, key = signing_key(get_engine())
-    code = sign_code(live.id, scope, key, kid, datetime.now(UTC))
-    body: bytes | str = {"png": lambda: qr_png(code), "svg": lambda: qr_svg(code),
-                         "text": lambda: code}[format]()
-    return Response(body, media_type=CODE_TYPES[format],
-                    headers={"Cache-Control": "no-store"})
+    return sign_code(live.id, scope, key, kid, datetime.now(UTC))
 
 
 @router.get("/rider-passes/trust", response_model=TrustOut)

@@ -15,7 +15,7 @@ import gate_verifier
 from api.deps import CurrentUser, SessionDep
 from api.errors import responses
 from api.localtime import LocalTime
-from api.routers.rider_codes import my_code
+from api.routers.rider_codes import issue_code
 from api.routers.rider_passes import PASS_ID, _readable
 from api.routers.tasks import TaskOut, task_out
 from db.models import TaskRow
@@ -54,7 +54,7 @@ def my_code_card(user: CurrentUser, session: SessionDep,
                  format: Literal["png", "svg"] = Query("png")) -> CodeCard:  # noqa: A002
     """A fresh code (valid 120 s) as its text and its QR image together, for a page that shows
     both: one signature, so the copied text and the scanned image are the same code."""
-    text = bytes(my_code(user, session, "text").body).decode()
+    text = issue_code(user, session)
     claims = cbor2.loads(gate_verifier.decode(text)[2])
     image = qr_png(text) if format == "png" else qr_svg(text).encode()
     return CodeCard(code=text, image=base64.b64encode(image).decode(),
