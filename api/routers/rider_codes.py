@@ -5,7 +5,7 @@ Registered before /rider-passes/{id}, whose path would otherwise take these."""
 
 import dataclasses
 from collections import Counter
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from statistics import median
 from typing import Annotated, Literal
 
@@ -28,6 +28,7 @@ from db.models import (
 )
 from db.rider_keys import create_key, signing_key, trust_list
 from domain.id_number import mask_name
+from domain.limits import FIRST_DAY, LAST_DAY, Day
 from domain.rider_code import qr_png, qr_svg, sign_code, sign_document
 from domain.roles import ADMIN, AUDITOR, GATE_GUARD, RIDER, UNION_REVIEWER, UNION_WORKER
 from domain.timefmt import SHANGHAI
@@ -252,9 +253,9 @@ class StatsOut(BaseModel):
 
 @router.get("/rider-passes/stats", response_model=StatsOut, responses=responses(401, 403, 422))
 def stats(user: CurrentUser, session: SessionDep,
-          since: date | None = Query(None, description="first day (Asia/Shanghai); default "
-                                     "30 days ago"),
-          until: date | None = Query(None, description="last day; default today")) -> StatsOut:
+          since: Day | None = Query(None, description="first day (Asia/Shanghai); default "
+                                    f"30 days ago; {FIRST_DAY} to {LAST_DAY}"),
+          until: Day | None = Query(None, description="last day; default today")) -> StatsOut:
     """惠新码 in figures (the union's staff, admin, auditors)."""
     if user.role not in UNION_READERS:
         raise HTTPException(status.HTTP_403_FORBIDDEN, "figures are for the union's staff")
